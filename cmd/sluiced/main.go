@@ -1,0 +1,57 @@
+// Command sluiced is the Sluice server: gRPC in front of Redis Streams.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/envflag"
+	"github.com/sluice-io/sluice/server"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "sluiced:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	fs := flag.NewFlagSet("sluiced", flag.ContinueOnError)
+	var cfg daemon.Config
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "gRPC listen address (env SLUICE_LISTEN)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", "", "Redis URL, e.g. redis://127.0.0.1:6379/0; empty starts an embedded, non-durable Redis (env REDIS_URL)")
+	fs.StringVar(&cfg.DescriptorSet, "descriptor-set", "", "FileDescriptorSet of event schemas, from `buf build -o FILE` (env SLUICE_DESCRIPTOR_SET)")
+	fs.IntVar(&cfg.MaxPayloadBytes, "max-payload-bytes", server.DefaultMaxPayloadBytes, "largest event payload accepted (env SLUICE_MAX_PAYLOAD_BYTES)")
+	fs.IntVar(&cfg.MaxBatch, "max-batch", server.DefaultMaxBatch, "most events in one Publish (env SLUICE_MAX_BATCH)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10e9, "how long a graceful stop may take (env SLUICE_SHUTDOWN_TIMEOUT)")
+	level := fs.String("log-level", "info", "debug, info, warn or error (env SLUICE_LOG_LEVEL)")
+	err := envflag.Parse(fs, args, map[string]string{
+		"listen":            "SLUICE_LISTEN",
+		"redis-url":         "REDIS_URL",
+		"descriptor-set":    "SLUICE_DESCRIPTOR_SET",
+		"max-payload-bytes": "SLUICE_MAX_PAYLOAD_BYTES",
+		"max-batch":         "SLUICE_MAX_BATCH",
+		"shutdown-timeout":  "SLUICE_SHUTDOWN_TIMEOUT",
+		"log-level":         "SLUICE_LOG_LEVEL",
+	}, os.Getenv)
+	if err != nil {
+		return err
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(strings.ToUpper(*level))); err != nil {
+		return fmt.Errorf("--log-level: %v", err)
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	return daemon.Run(ctx, cfg)
+}

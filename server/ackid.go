@@ -1,0 +1,81 @@
+package server
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+
+	"github.com/sluice-io/sluice/streams"
+)
+
+// An ack ID carries everything a replica needs to XACK a delivery: stream,
+// group, entry ID, and the delivery attempt it was handed out with (so that
+// later work can tell a stale ack from a current one). Layout, base64url
+// without padding:
+//
+//	version byte (1) | uvarint len | stream | uvarint len | group |
+//	uvarint ms | uvarint seq | uvarint attempt
+//
+// The version byte lets a later format (e.g. a signed one) coexist.
+const ackIDVersion = 1
+
+type ackRef struct {
+	streams.AckRef
+	Attempt int
+}
+
+func encodeAckID(stream, group string, id streams.ID, attempt int) string {
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen16+len(stream)+len(group)+3*binary.MaxVarintLen64)
+	b = append(b, ackIDVersion)
+	b = binary.AppendUvarint(b, uint64(len(stream)))
+	b = append(b, stream...)
+	b = binary.AppendUvarint(b, uint64(len(group)))
+	b = append(b, group...)
+	b = binary.AppendUvarint(b, id.Ms)
+	b = binary.AppendUvarint(b, id.Seq)
+	b = binary.AppendUvarint(b, uint64(attempt))
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+var errAckID = errors.New("not an ack ID issued by Sluice")
+
+func decodeAckID(s string) (ackRef, error) {
+	if len(s) > 1024 {
+		return ackRef{}, errAckID
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) == 0 || b[0] != ackIDVersion {
+		return ackRef{}, errAckID
+	}
+	b = b[1:]
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return "", false
+		}
+		v := string(b[k : k+int(n)])
+		b = b[k+int(n):]
+		return v, true
+	}
+	num := func() (uint64, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, false
+		}
+		b = b[k:]
+		return n, true
+	}
+	var r ackRef
+	var ok1, ok2, ok3, ok4, ok5 bool
+	r.Stream, ok1 = str()
+	r.Group, ok2 = str()
+	r.ID.Ms, ok3 = num()
+	r.ID.Seq, ok4 = num()
+	attempt, ok5 := num()
+	if !(ok1 && ok2 && ok3 && ok4 && ok5) || len(b) != 0 || attempt > 1<<31-1 ||
+		validateName("stream", r.Stream) != nil || validateName("group", r.Group) != nil {
+		return ackRef{}, errAckID
+	}
+	r.Attempt = int(attempt)
+	return r, nil
+}

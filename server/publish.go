@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/streams"
+)
+
+// Content types Sluice gives meaning to; any other is stored as opaque.
+const (
+	ContentTypeProtobuf = "application/protobuf"
+	ContentTypeJSON     = "application/json"
+)
+
+// Publish implements sluice.v1.PublisherService.
+func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sluicev1.PublishResponse, error) {
+	if err := validateName("stream", req.GetStream()); err != nil {
+		return nil, invalid("stream", "%v", err)
+	}
+	n := len(req.GetEvents())
+	if n == 0 {
+		return nil, invalid("events", "no events: send at least one")
+	}
+	if n > s.maxBatch {
+		return nil, invalid("events", "%d events in one request; the limit is %d, split the batch", n, s.maxBatch)
+	}
+	events := make([]streams.Event, n)
+	for i, ev := range req.GetEvents() {
+		if err := s.toEntry(ev, &events[i]); err != nil {
+			return nil, invalid(fmt.Sprintf("events[%d].%s", i, err.field), "%s", err.msg)
+		}
+	}
+	ids, err := s.store.Publish(ctx, req.GetStream(), events)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &sluicev1.PublishResponse{Ids: ids}, nil
+}
+
+type fieldError struct{ field, msg string }
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+
+func bad(field, format string, args ...any) *fieldError {
+	return &fieldError{field, fmt.Sprintf(format, args...)}
+}
+
+// toEntry validates ev and fills out. With the event's schema known, JSON is
+// converted to binary Protobuf and Protobuf payloads must decode.
+func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
+	typ := ev.GetType()
+	switch {
+	case typ == "":
+		return bad("type", "empty: set the full Protobuf message name, e.g. examples.orders.v1.OrderCreated")
+	case len(typ) > maxTypeLen:
+		return bad("type", "%d bytes long; the limit is %d", len(typ), maxTypeLen)
+	case !typeRE.MatchString(typ):
+		return bad("type", "%q is not a full message name (dot-separated identifiers)", typ)
+	}
+	version := ev.GetVersion()
+	if version == "" {
+		version = versionOf(typ)
+	} else if len(version) > maxVersionLen || !versionRE.MatchString(version) {
+		return bad("version", "%q: use up to %d characters from [A-Za-z0-9._-]", version, maxVersionLen)
+	}
+	ct := ev.GetContentType()
+	if len(ct) > maxContentTypeLen || !printable(ct) {
+		return bad("content_type", "must be a media type of at most %d printable characters", maxContentTypeLen)
+	}
+	if len(ev.GetKey()) > maxKeyLen {
+		return bad("key", "%d bytes long; the limit is %d", len(ev.GetKey()), maxKeyLen)
+	}
+	if len(ev.GetHeaders()) > maxHeaders {
+		return bad("headers", "%d headers; the limit is %d", len(ev.GetHeaders()), maxHeaders)
+	}
+	for k, v := range ev.GetHeaders() {
+		if len(k) > maxHeaderNameLen || !headerRE.MatchString(k) {
+			return bad("headers", "header name %q: use 1 to %d characters from [A-Za-z0-9._-]", k, maxHeaderNameLen)
+		}
+		if len(v) > maxHeaderValueLen {
+			return bad("headers", "header %q is %d bytes long; the limit is %d", k, len(v), maxHeaderValueLen)
+		}
+	}
+
+	var payload []byte
+	switch data := ev.GetData().(type) {
+	case *sluicev1.Event_Json:
+		if ct == "" {
+			ct = ContentTypeJSON
+		}
+		if len(data.Json) > s.maxPayloadBytes {
+			return bad("json", "%d bytes; the limit is %d", len(data.Json), s.maxPayloadBytes)
+		}
+		if s.schemas.Known(typ) {
+			b, err := s.schemas.FromJSON(typ, []byte(data.Json))
+			if err != nil {
+				return bad("json", "does not convert to %s: %v", typ, err)
+			}
+			payload, ct = b, ContentTypeProtobuf
+		} else {
+			if !json.Valid([]byte(data.Json)) {
+				return bad("json", "not valid JSON")
+			}
+			payload = []byte(data.Json)
+		}
+	default: // payload bytes, or no body at all
+		payload = ev.GetPayload()
+		if ct == "" {
+			ct = ContentTypeProtobuf
+		}
+		if ct == ContentTypeProtobuf && s.schemas.Known(typ) {
+			if err := s.schemas.Validate(typ, payload); err != nil {
+				return bad("payload", "does not decode as %s: %v", typ, err)
+			}
+		}
+		if ct == ContentTypeJSON && !json.Valid(payload) {
+			return bad("payload", "content type is %s but the payload is not valid JSON", ContentTypeJSON)
+		}
+	}
+	if len(payload) > s.maxPayloadBytes {
+		return bad("payload", "%d bytes; the limit is %d", len(payload), s.maxPayloadBytes)
+	}
+	*out = streams.Event{
+		Type:        typ,
+		Version:     version,
+		ContentType: ct,
+		Payload:     payload,
+		Key:         ev.GetKey(),
+		Headers:     ev.GetHeaders(),
+	}
+	return nil
+}
+
+// fromEntry converts a stored entry into a delivered Event.
+func (s *Server) fromEntry(e *streams.Entry, format sluicev1.PayloadFormat) *sluicev1.Event {
+	ev := &sluicev1.Event{
+		Type:        e.Event.Type,
+		Version:     e.Event.Version,
+		ContentType: e.Event.ContentType,
+		Headers:     e.Event.Headers,
+		Key:         e.Event.Key,
+		PublishTime: timestamp(e.ID),
+	}
+	if format == sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON {
+		switch {
+		case (ev.ContentType == ContentTypeProtobuf || ev.ContentType == "") && s.schemas.Known(ev.Type):
+			if js, err := s.schemas.ToJSON(ev.Type, e.Event.Payload); err == nil {
+				ev.Data = &sluicev1.Event_Json{Json: string(js)}
+				return ev
+			}
+		case ev.ContentType == ContentTypeJSON && utf8.Valid(e.Event.Payload):
+			ev.Data = &sluicev1.Event_Json{Json: string(e.Event.Payload)}
+			return ev
+		}
+	}
+	ev.Data = &sluicev1.Event_Payload{Payload: e.Event.Payload}
+	return ev
+}

@@ -1,0 +1,109 @@
+// Package server implements Sluice's gRPC services on top of package streams:
+// it validates requests, converts between Protobuf messages and stream
+// entries, and maps errors to status codes.
+package server
+
+import (
+	"errors"
+	"log/slog"
+
+	"google.golang.org/grpc"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/schema"
+	"github.com/sluice-io/sluice/streams"
+)
+
+// Defaults for the limits set by options.
+const (
+	DefaultMaxPayloadBytes = 1 << 20
+	DefaultMaxBatch        = 1000
+	DefaultMaxInFlight     = 1000
+	// MaxInFlightLimit is the largest max_in_flight a subscription may ask.
+	MaxInFlightLimit = 100000
+	// maxAckIDs bounds one Ack request.
+	maxAckIDs = 10000
+	// maxResponseBytes keeps a Subscribe response well under the 4 MiB
+	// default receive limit of gRPC clients.
+	maxResponseBytes = 1 << 20
+)
+
+// Server implements sluice.v1.PublisherService and SubscriberService. It is
+// safe for concurrent use. It does not own the Store: close the Store to end
+// every Subscribe stream (the handlers then return Unavailable).
+type Server struct {
+	sluicev1.UnimplementedPublisherServiceServer
+	sluicev1.UnimplementedSubscriberServiceServer
+
+	store           *streams.Store
+	schemas         *schema.Registry
+	log             *slog.Logger
+	maxPayloadBytes int
+	maxBatch        int
+}
+
+// Option configures a Server.
+type Option func(*Server) error
+
+// WithLogger sets the logger. Default slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Server) error {
+		if l == nil {
+			return errors.New("server: nil logger")
+		}
+		s.log = l
+		return nil
+	}
+}
+
+// WithSchemas sets the known event types. Default none: payloads are opaque.
+func WithSchemas(r *schema.Registry) Option {
+	return func(s *Server) error { s.schemas = r; return nil }
+}
+
+// WithMaxPayloadBytes limits one event's payload. Default 1 MiB.
+func WithMaxPayloadBytes(n int) Option {
+	return func(s *Server) error {
+		if n <= 0 || n > 64<<20 {
+			return errors.New("server: max payload bytes must be in 1..64 MiB")
+		}
+		s.maxPayloadBytes = n
+		return nil
+	}
+}
+
+// WithMaxBatch limits the events of one Publish. Default 1000.
+func WithMaxBatch(n int) Option {
+	return func(s *Server) error {
+		if n <= 0 || n > 100000 {
+			return errors.New("server: max batch must be in 1..100000")
+		}
+		s.maxBatch = n
+		return nil
+	}
+}
+
+// New returns a Server over store.
+func New(store *streams.Store, opts ...Option) (*Server, error) {
+	if store == nil {
+		return nil, errors.New("server: nil store")
+	}
+	s := &Server{
+		store:           store,
+		log:             slog.Default(),
+		maxPayloadBytes: DefaultMaxPayloadBytes,
+		maxBatch:        DefaultMaxBatch,
+	}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Register adds the Sluice services to g.
+func (s *Server) Register(g grpc.ServiceRegistrar) {
+	sluicev1.RegisterPublisherServiceServer(g, s)
+	sluicev1.RegisterSubscriberServiceServer(g, s)
+}

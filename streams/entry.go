@@ -1,0 +1,129 @@
+package streams
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Entry field names. This is the layout that redis-cli and redis-py users see;
+// the README documents it. Changing a name breaks every existing stream.
+const (
+	FieldType        = "type"
+	FieldVersion     = "version"
+	FieldContentType = "content_type"
+	FieldPayload     = "payload"
+	FieldKey         = "key"
+	// HeaderPrefix starts the field name of each header: "h:traceparent".
+	HeaderPrefix = "h:"
+)
+
+// Event is what a producer stores in one stream entry.
+type Event struct {
+	Type        string
+	Version     string
+	ContentType string
+	Payload     []byte
+	Key         string
+	Headers     map[string]string
+}
+
+// Entry is one stream entry as read back.
+type Entry struct {
+	ID    ID
+	Event Event
+	// Extra holds fields outside Sluice's layout, e.g. from producers that
+	// write with redis-cli; names that are not valid UTF-8 are Go-quoted.
+	Extra map[string][]byte
+	// Gone is set for a pending entry whose stream entry was trimmed or
+	// deleted: Redis returns its ID with no fields.
+	Gone bool
+}
+
+// Time is the entry's publish time, from its ID.
+func (e *Entry) Time() time.Time { return e.ID.Time() }
+
+// fields returns the XADD field/value pairs for ev, in a stable order.
+func (ev *Event) fields() []any {
+	f := make([]any, 0, 8+2*len(ev.Headers))
+	f = append(f, FieldType, ev.Type)
+	if ev.Version != "" {
+		f = append(f, FieldVersion, ev.Version)
+	}
+	if ev.ContentType != "" {
+		f = append(f, FieldContentType, ev.ContentType)
+	}
+	if ev.Key != "" {
+		f = append(f, FieldKey, ev.Key)
+	}
+	for k, v := range ev.Headers {
+		f = append(f, HeaderPrefix+k, v)
+	}
+	// Payload last: redis-cli shows the readable fields first.
+	f = append(f, FieldPayload, ev.Payload)
+	return f
+}
+
+// decodeEntry turns the field map go-redis returns into an Entry. It never
+// fails: fields it cannot place go to Extra, so entries from any producer are
+// delivered.
+func decodeEntry(id ID, values map[string]any) Entry {
+	e := Entry{ID: id}
+	if values == nil {
+		e.Gone = true
+		return e
+	}
+	for name, raw := range values {
+		v := valueString(raw)
+		switch {
+		case name == FieldPayload:
+			e.Event.Payload = []byte(v)
+			continue
+		case !utf8.ValidString(v):
+			// The other layout fields are text; a binary value stays raw.
+		case name == FieldType:
+			e.Event.Type = v
+			continue
+		case name == FieldVersion:
+			e.Event.Version = v
+			continue
+		case name == FieldContentType:
+			e.Event.ContentType = v
+			continue
+		case name == FieldKey:
+			e.Event.Key = v
+			continue
+		case strings.HasPrefix(name, HeaderPrefix) && len(name) > len(HeaderPrefix) && utf8.ValidString(name):
+			if e.Event.Headers == nil {
+				e.Event.Headers = make(map[string]string)
+			}
+			e.Event.Headers[name[len(HeaderPrefix):]] = v
+			continue
+		}
+		if e.Extra == nil {
+			e.Extra = make(map[string][]byte)
+		}
+		if !utf8.ValidString(name) {
+			name = strconv.Quote(name)
+		}
+		e.Extra[name] = []byte(v)
+	}
+	return e
+}
+
+func valueString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case nil:
+		return ""
+	default:
+		// go-redis returns strings for stream values; show anything else
+		// rather than drop it.
+		return fmt.Sprint(v)
+	}
+}
