@@ -177,8 +177,8 @@ type dispatcher struct {
 
 	mu   sync.Mutex
 	subs []*GroupSub
-	next int                // round-robin position in subs
-	held map[ID]*GroupSub  // delivered, not yet acked: who holds each entry
+	next int              // round-robin position in subs
+	held map[ID]*GroupSub // delivered, not yet acked: who holds each entry
 }
 
 func (d *dispatcher) kick() {

@@ -16,7 +16,7 @@ import (
 type Store struct {
 	rdb    redis.UniversalClient // request/response commands
 	reader redis.UniversalClient // watchers' blocking reads; owned by the Store
-	log   *slog.Logger
+	log    *slog.Logger
 
 	ctx    context.Context // ends when the Store closes; parent of every loop
 	cancel context.CancelFunc
