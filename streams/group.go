@@ -274,26 +274,15 @@ func (d *dispatcher) pick() (g *GroupSub, cursor string, count int) {
 	return nil, "", 0
 }
 
-// read runs one non-blocking XREADGROUP for g. Reading its backlog also
-// advances g's backlog cursor, fetches delivery counts and acks entries whose
-// stream entry is gone.
+// read runs one non-blocking XREADGROUP for g: new entries (">"), or, while
+// g has a backlog, its own pending entries after the cursor.
 func (d *dispatcher) read(ctx context.Context, g *GroupSub, cursor string, count int) ([]Delivery, error) {
-	res, err := d.s.reader.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group:    d.key.group,
-		Consumer: g.consumer,
-		Streams:  []string{d.key.stream, cursor},
-		Count:    int64(count),
-		Block:    -1,
-	}).Result()
-	if err == redis.Nil {
-		err = nil
+	if cursor != ">" {
+		return d.readBacklog(ctx, g, cursor, count)
 	}
+	msgs, err := d.xreadgroup(ctx, g, cursor, count)
 	if err != nil {
-		return nil, classify(err)
-	}
-	var msgs []redis.XMessage
-	if len(res) > 0 {
-		msgs = res[0].Messages
+		return nil, err
 	}
 	out := make([]Delivery, 0, len(msgs))
 	for _, m := range msgs {
@@ -303,68 +292,90 @@ func (d *dispatcher) read(ctx context.Context, g *GroupSub, cursor string, count
 		}
 		out = append(out, Delivery{Entry: decodeEntry(id, m.Values), Attempt: 1})
 	}
-	if cursor == ">" {
-		return out, nil
-	}
-	return d.backlogRead(ctx, g, out)
+	return out, nil
 }
 
-// backlogRead completes a read of g's own pending entries: it moves g's
-// cursor, drops and acks entries that were trimmed away, and sets each
-// entry's delivery count from XPENDING.
-func (d *dispatcher) backlogRead(ctx context.Context, g *GroupSub, out []Delivery) ([]Delivery, error) {
-	d.mu.Lock()
-	if len(out) == 0 {
-		g.backlog = nil
-	} else {
-		last := out[len(out)-1].ID
-		g.backlog = &last
-	}
-	d.mu.Unlock()
-	if len(out) == 0 {
+func (d *dispatcher) xreadgroup(ctx context.Context, g *GroupSub, cursor string, count int) ([]redis.XMessage, error) {
+	res, err := d.s.reader.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group:    d.key.group,
+		Consumer: g.consumer,
+		Streams:  []string{d.key.stream, cursor},
+		Count:    int64(count),
+		Block:    -1,
+	}).Result()
+	switch {
+	case err == redis.Nil:
+		return nil, nil
+	case err != nil:
+		return nil, classify(err)
+	case len(res) == 0:
 		return nil, nil
 	}
+	return res[0].Messages, nil
+}
+
+// readBacklog re-reads up to count of g's own pending entries after cursor.
+// XPENDING lists them first, which gives their delivery counts and tells
+// which ones lost their stream entry to trimming or XDEL: Redis returns
+// those with no fields, miniredis leaves them out. Those are acked, since
+// nobody can ever process them.
+func (d *dispatcher) readBacklog(ctx context.Context, g *GroupSub, cursor string, count int) ([]Delivery, error) {
+	from, err := ParseID(cursor)
+	if err != nil {
+		return nil, err
+	}
+	pend, err := d.s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
+		Stream:   d.key.stream,
+		Group:    d.key.group,
+		Start:    from.next().String(),
+		End:      "+",
+		Count:    int64(count),
+		Consumer: g.consumer,
+	}).Result()
+	if err != nil {
+		return nil, classify(err)
+	}
+	if len(pend) == 0 {
+		d.mu.Lock()
+		g.backlog = nil
+		d.mu.Unlock()
+		return nil, nil
+	}
+	msgs, err := d.xreadgroup(ctx, g, cursor, len(pend))
+	if err != nil {
+		return nil, err
+	}
+	values := make(map[string]map[string]any, len(msgs))
+	for _, m := range msgs {
+		values[m.ID] = m.Values
+	}
+	var out []Delivery
 	var gone []string
-	live := out[:0]
-	for _, dl := range out {
-		if dl.Gone {
-			gone = append(gone, dl.ID.String())
+	for _, p := range pend {
+		v := values[p.ID]
+		if v == nil {
+			gone = append(gone, p.ID)
 			continue
 		}
-		live = append(live, dl)
+		id, err := ParseID(p.ID)
+		if err != nil {
+			return nil, err
+		}
+		// The re-read itself added one delivery.
+		out = append(out, Delivery{Entry: decodeEntry(id, v), Attempt: int(p.RetryCount) + 1})
 	}
 	if len(gone) > 0 {
-		// The entry was trimmed or deleted: nobody can ever process it.
 		if err := d.s.rdb.XAck(ctx, d.key.stream, d.key.group, gone...).Err(); err != nil {
 			return nil, classify(err)
 		}
 		d.s.log.Warn("acked pending entries whose stream entry is gone",
 			"stream", d.key.stream, "group", d.key.group, "count", len(gone))
 	}
-	if len(live) == 0 {
-		return nil, nil
-	}
-	pend, err := d.s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
-		Stream:   d.key.stream,
-		Group:    d.key.group,
-		Start:    live[0].ID.String(),
-		End:      live[len(live)-1].ID.String(),
-		Count:    int64(len(live)),
-		Consumer: g.consumer,
-	}).Result()
-	if err != nil {
-		return nil, classify(err)
-	}
-	counts := make(map[string]int64, len(pend))
-	for _, p := range pend {
-		counts[p.ID] = p.RetryCount
-	}
-	for i := range live {
-		if c, ok := counts[live[i].ID.String()]; ok {
-			live[i].Attempt = int(c)
-		}
-	}
-	return live, nil
+	last, _ := ParseID(pend[len(pend)-1].ID)
+	d.mu.Lock()
+	g.backlog = &last
+	d.mu.Unlock()
+	return out, nil
 }
 
 func (d *dispatcher) deliver(g *GroupSub, batch []Delivery) {

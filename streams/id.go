@@ -38,6 +38,14 @@ func (id ID) String() string {
 	return string(b)
 }
 
+// next is the smallest ID after id.
+func (id ID) next() ID {
+	if id.Seq == math.MaxUint64 {
+		return ID{Ms: id.Ms + 1}
+	}
+	return ID{Ms: id.Ms, Seq: id.Seq + 1}
+}
+
 // Less reports whether id sorts before o in the stream.
 func (id ID) Less(o ID) bool {
 	return id.Ms < o.Ms || (id.Ms == o.Ms && id.Seq < o.Seq)

@@ -1,0 +1,165 @@
+// Package testredis starts real redis-server processes (and embedded
+// miniredis instances) for tests, on free loopback ports.
+package testredis
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a running Redis for one test.
+type Server struct {
+	// URL is redis://127.0.0.1:PORT.
+	URL string
+	// Addr is 127.0.0.1:PORT.
+	Addr string
+	// Client is connected to it; closed at cleanup.
+	Client *redis.Client
+	// Embedded is set for a miniredis backend.
+	Embedded *miniredis.Miniredis
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	log      *syncBuffer
+}
+
+// Backend names a kind of Redis the behaviour suites run against.
+type Backend struct {
+	Name  string
+	Start func(tb testing.TB) *Server
+}
+
+// Backends are the backends every behaviour suite runs on.
+var Backends = []Backend{
+	{"redis", Start},
+	{"embedded", StartEmbedded},
+}
+
+// Start runs redis-server on a free loopback port without persistence and
+// stops it when tb ends. It fails the test if redis-server is not installed:
+// `apt-get install redis-server` (the README's test command does).
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return StartWithArgs(tb)
+}
+
+// StartWithArgs is Start with extra redis-server arguments.
+func StartWithArgs(tb testing.TB, extraArgs ...string) *Server {
+	tb.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatalf("redis-server not found (install Debian's redis-server package): %v", err)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port := freePort(tb)
+		args := append([]string{
+			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", tb.TempDir(),
+		}, extraArgs...)
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), log: new(syncBuffer)}
+		s.URL = "redis://" + s.Addr
+		s.cmd = exec.Command(path, args...)
+		s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+		if err := s.cmd.Start(); err != nil {
+			tb.Fatalf("starting redis-server: %v", err)
+		}
+		s.exited = make(chan struct{})
+		go func() { _ = s.cmd.Wait(); close(s.exited) }()
+		if lastErr = s.waitReady(); lastErr == nil {
+			s.Client = redis.NewClient(&redis.Options{Addr: s.Addr})
+			tb.Cleanup(s.stop)
+			return s
+		}
+		s.stop()
+	}
+	tb.Fatalf("redis-server did not start: %v", lastErr)
+	return nil
+}
+
+// StartEmbedded runs miniredis, the embedded backend, for tb.
+func StartEmbedded(tb testing.TB) *Server {
+	tb.Helper()
+	m := miniredis.RunT(tb)
+	s := &Server{Addr: m.Addr(), URL: "redis://" + m.Addr(), Embedded: m}
+	s.Client = redis.NewClient(&redis.Options{Addr: s.Addr})
+	tb.Cleanup(func() { s.Client.Close() })
+	return s
+}
+
+// Real reports whether this is a real redis-server.
+func (s *Server) Real() bool { return s.Embedded == nil }
+
+// Kill stops the server at once (SIGKILL), as a crash would.
+func (s *Server) Kill() {
+	if s.cmd != nil {
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+func (s *Server) waitReady() error {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("redis-server exited: %s", s.log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%v; log: %s", err, s.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *Server) stop() {
+	if s.Client != nil {
+		s.Client.Close()
+	}
+	s.Kill()
+}
+
+func freePort(tb testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer is written by exec's copying goroutine and read by waitReady.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
