@@ -1,0 +1,289 @@
+// Command sluice is the Sluice command-line client.
+//
+//	sluice publish --stream S --type T (--json '{...}' | --data TEXT | --data @FILE)
+//	sluice subscribe --stream S [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N] [--no-ack]
+//
+// The server address comes from --server or SLUICE_SERVER (default
+// 127.0.0.1:7070).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/client"
+	"github.com/sluice-io/sluice/internal/envflag"
+)
+
+const usage = `usage:
+  sluice publish   --stream S --type T (--json '{...}' | --data TEXT | --data @FILE) [--key K] [--header NAME=VALUE]...
+  sluice subscribe --stream S [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N] [--no-ack]
+
+Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070).
+Run 'sluice COMMAND -h' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "sluice:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "publish":
+		return publish(ctx, args[1:], stdin, stdout, stderr, getenv)
+	case "subscribe":
+		return subscribe(ctx, args[1:], stdout, stderr, getenv)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("sluice "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "127.0.0.1:7070", "sluiced address (env SLUICE_SERVER)")
+	return fs, server
+}
+
+func dial(server string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(server, grpc.WithTransportCredentials(insecure.NewCredentials()))
+}
+
+type headerFlag map[string]string
+
+func (h headerFlag) String() string { return "" }
+
+func (h headerFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok {
+		return errors.New("want NAME=VALUE")
+	}
+	h[name] = value
+	return nil
+}
+
+func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs, server := newFlagSet("publish", stderr)
+	stream := fs.String("stream", "", "stream name (required)")
+	typ := fs.String("type", "", "full event type, e.g. examples.orders.v1.OrderCreated (required)")
+	js := fs.String("json", "", "event as JSON; the server converts it to Protobuf when it knows the type")
+	data := fs.String("data", "", "raw payload: TEXT, @FILE, or @- for standard input")
+	contentType := fs.String("content-type", "", "payload media type (default application/protobuf for --data, application/json for --json)")
+	version := fs.String("version", "", "schema version (default: from the type's package, e.g. v1)")
+	key := fs.String("key", "", "event key")
+	headers := headerFlag{}
+	fs.Var(headers, "header", "header NAME=VALUE (repeatable)")
+	if err := envflag.Parse(fs, args, map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
+		return err
+	}
+	if *stream == "" || *typ == "" {
+		return errors.New("publish needs --stream and --type")
+	}
+	if (*js == "") == (*data == "") {
+		return errors.New("publish needs exactly one of --json and --data")
+	}
+	ev := &sluicev1.Event{Type: *typ, Version: *version, ContentType: *contentType, Key: *key}
+	if len(headers) > 0 {
+		ev.Headers = headers
+	}
+	if *js != "" {
+		ev.Data = &sluicev1.Event_Json{Json: *js}
+	} else {
+		payload, err := readData(*data, stdin)
+		if err != nil {
+			return err
+		}
+		ev.Data = &sluicev1.Event_Payload{Payload: payload}
+	}
+	conn, err := dial(*server)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ids, err := client.NewPublisher(conn).Publish(ctx, *stream, ev)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, ids[0])
+	return nil
+}
+
+func readData(v string, stdin io.Reader) ([]byte, error) {
+	switch {
+	case v == "@-":
+		return io.ReadAll(stdin)
+	case strings.HasPrefix(v, "@"):
+		return os.ReadFile(v[1:])
+	}
+	return []byte(v), nil
+}
+
+// parseFrom reads --from: earliest, newest, an entry ID, an RFC 3339 time,
+// or a duration meaning that long ago.
+func parseFrom(v string, now time.Time) (*sluicev1.StartPosition, error) {
+	edge := func(e sluicev1.Edge) *sluicev1.StartPosition {
+		return &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: e}}
+	}
+	switch v {
+	case "", "newest":
+		return edge(sluicev1.Edge_EDGE_NEWEST), nil
+	case "earliest":
+		return edge(sluicev1.Edge_EDGE_EARLIEST), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Time{Time: timestamppb.New(t)}}, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Time{Time: timestamppb.New(now.Add(-d))}}, nil
+	}
+	if v[0] >= '0' && v[0] <= '9' {
+		return &sluicev1.StartPosition{Position: &sluicev1.StartPosition_AfterId{AfterId: v}}, nil
+	}
+	return nil, fmt.Errorf("--from %q: use earliest, newest, an entry ID, an RFC 3339 time or a duration like 15m", v)
+}
+
+// output is the JSON line printed per message.
+type output struct {
+	Stream          string            `json:"stream"`
+	Group           string            `json:"group,omitempty"`
+	ID              string            `json:"id"`
+	Type            string            `json:"type"`
+	Version         string            `json:"version,omitempty"`
+	ContentType     string            `json:"content_type,omitempty"`
+	Key             string            `json:"key,omitempty"`
+	Headers         map[string]string `json:"headers,omitempty"`
+	PublishTime     string            `json:"publish_time"`
+	DeliveryAttempt int32             `json:"delivery_attempt,omitempty"`
+	Payload         json.RawMessage   `json:"payload,omitempty"`
+	PayloadText     *string           `json:"payload_text,omitempty"`
+	PayloadBase64   *string           `json:"payload_base64,omitempty"`
+	ExtraFields     map[string]string `json:"extra_fields,omitempty"`
+}
+
+func toOutput(stream, group string, m *sluicev1.Message) output {
+	e := m.GetEvent()
+	o := output{
+		Stream: stream, Group: group, ID: m.GetId(), Type: e.GetType(), Version: e.GetVersion(),
+		ContentType: e.GetContentType(), Key: e.GetKey(), Headers: e.GetHeaders(),
+		PublishTime: e.GetPublishTime().AsTime().UTC().Format(time.RFC3339Nano), DeliveryAttempt: m.GetDeliveryAttempt(),
+	}
+	switch p := e.GetPayload(); {
+	case e.GetJson() != "" && json.Valid([]byte(e.GetJson())):
+		var compact bytes.Buffer
+		_ = json.Compact(&compact, []byte(e.GetJson())) // valid, so it cannot fail
+		o.Payload = compact.Bytes()
+	case utf8.Valid(p) && !strings.HasPrefix(e.GetContentType(), "application/protobuf"):
+		s := string(p)
+		o.PayloadText = &s
+	default:
+		s := base64.StdEncoding.EncodeToString(p)
+		o.PayloadBase64 = &s
+	}
+	for k, v := range m.GetExtraFields() {
+		if o.ExtraFields == nil {
+			o.ExtraFields = make(map[string]string)
+		}
+		if utf8.Valid(v) {
+			o.ExtraFields[k] = string(v)
+		} else {
+			o.ExtraFields[k] = "base64:" + base64.StdEncoding.EncodeToString(v)
+		}
+	}
+	return o
+}
+
+var errNoAck = errors.New("--no-ack")
+
+func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs, server := newFlagSet("subscribe", stderr)
+	stream := fs.String("stream", "", "stream name (required)")
+	group := fs.String("group", "", "consumer group; without one, read independently (no acks)")
+	consumer := fs.String("consumer", "", "consumer name in the group (default: generated)")
+	from := fs.String("from", "newest", "where a new group or a reader starts: earliest, newest, an entry ID (exclusive), an RFC 3339 time, or a duration ago (15m)")
+	count := fs.Int("count", 0, "exit after this many messages (0: run until interrupted)")
+	noAck := fs.Bool("no-ack", false, "leave messages pending instead of acking them")
+	if err := envflag.Parse(fs, args, map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
+		return err
+	}
+	if *stream == "" {
+		return errors.New("subscribe needs --stream")
+	}
+	if *count < 0 {
+		return errors.New("--count must not be negative")
+	}
+	start, err := parseFrom(*from, time.Now())
+	if err != nil {
+		return err
+	}
+	conn, err := dial(*server)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	cfg := client.SubscriberConfig{Stream: *stream, Group: *group, Consumer: *consumer, Start: start,
+		PayloadFormat: sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON}
+	if *count > 0 {
+		// Never hold more than we will print: the rest stays for others.
+		cfg.MaxInFlight = min(*count, 1000)
+	}
+	sub, err := client.NewSubscriber(conn, cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	enc := json.NewEncoder(stdout)
+	printed := 0
+	err = sub.Consume(ctx, func(_ context.Context, m *client.Message) error {
+		if *count > 0 && printed >= *count {
+			return errNoAck
+		}
+		if err := enc.Encode(toOutput(*stream, *group, m.Message)); err != nil {
+			cancel()
+			return err
+		}
+		printed++
+		if *count > 0 && printed == *count {
+			cancel()
+		}
+		if *noAck {
+			return errNoAck
+		}
+		return nil
+	})
+	return err
+}
