@@ -103,6 +103,7 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		Consumer:    consumer,
 		MaxInFlight: maxInFlight,
 		Backlog:     backlog,
+		Ephemeral:   !backlog,
 	})
 	if err != nil {
 		return toStatus(ctx, s.log, err)

@@ -526,3 +526,51 @@ func mustMarshal(t *testing.T, m proto.Message) []byte {
 	}
 	return b
 }
+
+// Generated consumer names do not pile up in the group: one that holds
+// nothing pending is deleted when its subscription ends; one that still
+// holds messages stays, so they are not lost.
+func TestEphemeralConsumersAreCleanedUp(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+		e := newEnv(t, b, daemon.Config{})
+		stream, group := name(t, "s"), name(t, "g")
+		// One message each, in turn: whoever has credit gets the next one.
+		busy := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: group, MaxInFlight: 1})
+		e.publish(stream, ev("A", "a"))
+		busy.next(1)
+		named := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: group, Consumer: "named", MaxInFlight: 1})
+		e.publish(stream, ev("B", "b"))
+		named.next(1)
+		idle := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: group, MaxInFlight: 1})
+		e.publish(stream, ev("C", "c"))
+		e.ack(idle.next(1)[0].GetAckId())
+
+		consumers := func() map[string]int64 {
+			out := map[string]int64{}
+			for _, c := range e.r.Client.XInfoConsumers(e.ctx, stream, group).Val() {
+				out[c.Name] = c.Pending
+			}
+			return out
+		}
+		if cs := consumers(); len(cs) != 3 {
+			t.Fatalf("consumers before: %v", cs)
+		}
+		for _, s := range []*sub{idle, busy, named} {
+			s.cancel()
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			cs := consumers()
+			if _, ok := cs[idle.info.GetConsumer()]; !ok {
+				if cs[busy.info.GetConsumer()] != 1 || cs["named"] != 1 || len(cs) != 2 {
+					t.Fatalf("consumers holding messages were removed: %v", cs)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("idle generated consumer still in the group: %v", cs)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}

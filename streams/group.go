@@ -37,15 +37,20 @@ type GroupOptions struct {
 	// Backlog asks to first deliver the consumer's own pending entries again
 	// (XREADGROUP with ID 0), as a restarted consumer does.
 	Backlog bool
+	// Ephemeral marks a consumer name made up for this subscription alone:
+	// Close deletes the consumer from the group if it holds nothing pending,
+	// so short-lived subscribers do not pile up in XINFO CONSUMERS.
+	Ephemeral bool
 }
 
 // GroupSub is one subscription to a consumer group. Deliveries are queued by
 // the group's dispatcher and taken with Next. Next and Close are safe to call
 // from different goroutines; Next itself from one goroutine at a time.
 type GroupSub struct {
-	d        *dispatcher
-	consumer string
-	max      int
+	d         *dispatcher
+	consumer  string
+	max       int
+	ephemeral bool
 
 	// Guarded by d.mu.
 	inflight int
@@ -85,10 +90,31 @@ func (g *GroupSub) Next(ctx context.Context) ([]Delivery, error) {
 }
 
 // Close ends the subscription. Entries it was given and that were not acked
-// stay pending in Redis under its consumer name. Close is idempotent.
+// stay pending in Redis under its consumer name. An ephemeral consumer that
+// holds nothing pending is deleted from the group (one Redis call, at most
+// two seconds). Close is idempotent.
 func (g *GroupSub) Close() {
-	g.d.remove(g)
+	if !g.d.remove(g) || !g.ephemeral {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := delIdleConsumer.Run(ctx, g.d.s.rdb, []string{g.d.key.stream}, g.d.key.group, g.consumer).Err()
+	if err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
+		g.d.s.log.Debug("could not delete ephemeral consumer", "consumer", g.consumer, "err", err)
+	}
 }
+
+// delIdleConsumer deletes a consumer only if it owns no pending entries:
+// XGROUP DELCONSUMER would silently drop them. One script, so no entry can
+// be delivered to it between the check and the delete.
+var delIdleConsumer = redis.NewScript(`
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+if #p == 0 then
+  return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+end
+return -1
+`)
 
 func (g *GroupSub) push(ds []Delivery) {
 	g.mu.Lock()
@@ -121,7 +147,7 @@ func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 	if o.MaxInFlight <= 0 {
 		return nil, errors.New("streams: MaxInFlight must be positive")
 	}
-	g := &GroupSub{consumer: o.Consumer, max: o.MaxInFlight, notify: make(chan struct{}, 1)}
+	g := &GroupSub{consumer: o.Consumer, max: o.MaxInFlight, ephemeral: o.Ephemeral, notify: make(chan struct{}, 1)}
 	if o.Backlog {
 		g.backlog = &ID{}
 	}
@@ -462,11 +488,12 @@ func (d *dispatcher) reconcile(ctx context.Context) {
 	}
 }
 
-func (d *dispatcher) remove(g *GroupSub) {
+// remove takes g out of the dispatcher; it reports false if g was out already.
+func (d *dispatcher) remove(g *GroupSub) bool {
 	d.mu.Lock()
 	if g.removed {
 		d.mu.Unlock()
-		return
+		return false
 	}
 	g.removed = true
 	if i := slices.Index(d.subs, g); i >= 0 {
@@ -480,6 +507,7 @@ func (d *dispatcher) remove(g *GroupSub) {
 	d.mu.Unlock()
 	g.end(ErrClosed)
 	d.kick()
+	return true
 }
 
 // retireIfIdle removes the dispatcher when no subscription is left. Holding
