@@ -46,7 +46,11 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "sluice:", err)
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "sluice: ") {
+				msg = "sluice: " + msg
+			}
+			fmt.Fprintln(os.Stderr, msg)
 		}
 		os.Exit(1)
 	}

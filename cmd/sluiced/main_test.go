@@ -98,6 +98,14 @@ func TestBinary(t *testing.T) {
 			if _, err := sub.Recv(); err != nil {
 				t.Fatal(err)
 			}
+			pub, err := sluicev1.NewPublisherServiceClient(conn).Publish(ctx, &sluicev1.PublishRequest{
+				Stream: "s", Events: []*sluicev1.Event{{Type: "demo.v1.Hello"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := sub.Recv(); err != nil || got.GetMessages()[0].GetId() != pub.GetIds()[0] {
+				t.Fatalf("delivery: %v %v", got, err)
+			}
 			start := time.Now()
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			if _, err := sub.Recv(); err == nil {
