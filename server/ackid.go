@@ -4,27 +4,23 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"time"
 
 	"github.com/sluice-io/sluice/streams"
 )
 
-// An ack ID carries everything a replica needs to XACK a delivery: stream,
-// group, entry ID, and the delivery attempt it was handed out with (so that
-// later work can tell a stale ack from a current one). Layout, base64url
-// without padding:
+// An ack ID carries everything a replica needs to settle a delivery:
+// stream, group, entry ID, the delivery attempt it was handed out with (an
+// ack for an older attempt is stale), and the retry backoff for that attempt
+// (the delay of a nack that names none). Layout, base64url without padding:
 //
 //	version byte (1) | uvarint len | stream | uvarint len | group |
-//	uvarint ms | uvarint seq | uvarint attempt
+//	uvarint ms | uvarint seq | uvarint attempt | uvarint nack delay ms
 //
 // The version byte lets a later format (e.g. a signed one) coexist.
 const ackIDVersion = 1
 
-type ackRef struct {
-	streams.AckRef
-	Attempt int
-}
-
-func encodeAckID(stream, group string, id streams.ID, attempt int) string {
+func encodeAckID(stream, group string, id streams.ID, attempt int, nackDelay time.Duration) string {
 	b := make([]byte, 0, 1+2*binary.MaxVarintLen16+len(stream)+len(group)+3*binary.MaxVarintLen64)
 	b = append(b, ackIDVersion)
 	b = binary.AppendUvarint(b, uint64(len(stream)))
@@ -34,18 +30,19 @@ func encodeAckID(stream, group string, id streams.ID, attempt int) string {
 	b = binary.AppendUvarint(b, id.Ms)
 	b = binary.AppendUvarint(b, id.Seq)
 	b = binary.AppendUvarint(b, uint64(attempt))
+	b = binary.AppendUvarint(b, uint64(nackDelay.Milliseconds()))
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 var errAckID = errors.New("not an ack ID issued by Sluice")
 
-func decodeAckID(s string) (ackRef, error) {
+func decodeAckID(s string) (streams.Ref, error) {
 	if len(s) > 1024 {
-		return ackRef{}, errAckID
+		return streams.Ref{}, errAckID
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) == 0 || b[0] != ackIDVersion {
-		return ackRef{}, errAckID
+		return streams.Ref{}, errAckID
 	}
 	b = b[1:]
 	str := func() (string, bool) {
@@ -65,17 +62,20 @@ func decodeAckID(s string) (ackRef, error) {
 		b = b[k:]
 		return n, true
 	}
-	var r ackRef
-	var ok1, ok2, ok3, ok4, ok5 bool
+	var r streams.Ref
+	var ok1, ok2, ok3, ok4, ok5, ok6 bool
 	r.Stream, ok1 = str()
 	r.Group, ok2 = str()
 	r.ID.Ms, ok3 = num()
 	r.ID.Seq, ok4 = num()
 	attempt, ok5 := num()
-	if !(ok1 && ok2 && ok3 && ok4 && ok5) || len(b) != 0 || attempt > 1<<31-1 ||
+	delay, ok6 := num()
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || len(b) != 0 || attempt < 1 || attempt > 1<<31-1 ||
+		delay > uint64(streams.MaxWait.Milliseconds()) ||
 		validateName("stream", r.Stream) != nil || validateName("group", r.Group) != nil {
-		return ackRef{}, errAckID
+		return streams.Ref{}, errAckID
 	}
 	r.Attempt = int(attempt)
+	r.Wait = time.Duration(delay) * time.Millisecond
 	return r, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluice-io/sluice/streams"
 )
@@ -12,18 +13,19 @@ func TestAckIDRoundTrip(t *testing.T) {
 		stream, group string
 		id            streams.ID
 		attempt       int
+		delay         time.Duration
 	}{
-		{"orders", "billing", streams.ID{Ms: 1700000000000, Seq: 3}, 1},
-		{"a", "b", streams.ID{}, 0},
-		{strings.Repeat("s", 200), strings.Repeat("g", 200), streams.ID{Ms: 1<<64 - 1, Seq: 1<<64 - 1}, 1<<31 - 1},
+		{"orders", "billing", streams.ID{Ms: 1700000000000, Seq: 3}, 1, time.Second},
+		{"a", "b", streams.ID{}, 1, 0},
+		{strings.Repeat("s", 200), strings.Repeat("g", 200), streams.ID{Ms: 1<<64 - 1, Seq: 1<<64 - 1}, 1<<31 - 1, streams.MaxWait},
 	}
 	for _, c := range cases {
-		s := encodeAckID(c.stream, c.group, c.id, c.attempt)
+		s := encodeAckID(c.stream, c.group, c.id, c.attempt, c.delay)
 		r, err := decodeAckID(s)
 		if err != nil {
 			t.Fatalf("decode(%q): %v", s, err)
 		}
-		if r.Stream != c.stream || r.Group != c.group || r.ID != c.id || r.Attempt != c.attempt {
+		if r.Stream != c.stream || r.Group != c.group || r.ID != c.id || r.Attempt != c.attempt || r.Wait != c.delay {
 			t.Fatalf("round trip of %+v gave %+v", c, r)
 		}
 	}
@@ -32,7 +34,7 @@ func TestAckIDRoundTrip(t *testing.T) {
 // FuzzDecodeAckID: decoding never panics, and whatever decodes re-encodes to
 // the same string (no two strings name one delivery).
 func FuzzDecodeAckID(f *testing.F) {
-	f.Add(encodeAckID("orders", "g", streams.ID{Ms: 1, Seq: 2}, 1))
+	f.Add(encodeAckID("orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second))
 	f.Add("")
 	f.Add("AQ")
 	f.Add("AQZvcmRlcnMCZzGjrp65oTQAAQ")
@@ -41,7 +43,7 @@ func FuzzDecodeAckID(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if again := encodeAckID(r.Stream, r.Group, r.ID, r.Attempt); again != s {
+		if again := encodeAckID(r.Stream, r.Group, r.ID, r.Attempt, r.Wait); again != s {
 			t.Fatalf("%q decodes to %+v which encodes to %q", s, r, again)
 		}
 	})

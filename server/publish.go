@@ -71,6 +71,9 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 	if len(ct) > maxContentTypeLen || !printable(ct) {
 		return bad("content_type", "must be a media type of at most %d printable characters", maxContentTypeLen)
 	}
+	if k := ev.GetIdempotencyKey(); len(k) > maxIdempotencyKeyLen || !printable(k) {
+		return bad("idempotency_key", "use at most %d printable characters", maxIdempotencyKeyLen)
+	}
 	if len(ev.GetKey()) > maxKeyLen {
 		return bad("key", "%d bytes long; the limit is %d", len(ev.GetKey()), maxKeyLen)
 	}
@@ -131,6 +134,8 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		Payload:     payload,
 		Key:         ev.GetKey(),
 		Headers:     ev.GetHeaders(),
+
+		IdempotencyKey: ev.GetIdempotencyKey(),
 	}
 	return nil
 }

@@ -28,12 +28,14 @@ const (
 	maxResponseBytes = 1 << 20
 )
 
-// Server implements sluice.v1.PublisherService and SubscriberService. It is
+// Server implements sluice.v1.PublisherService, SubscriberService and
+// DeadLetterService. It is
 // safe for concurrent use. It does not own the Store: close the Store to end
 // every Subscribe stream (the handlers then return Unavailable).
 type Server struct {
 	sluicev1.UnimplementedPublisherServiceServer
 	sluicev1.UnimplementedSubscriberServiceServer
+	sluicev1.UnimplementedDeadLetterServiceServer
 
 	store           *streams.Store
 	schemas         *schema.Registry
@@ -106,4 +108,5 @@ func New(store *streams.Store, opts ...Option) (*Server, error) {
 func (s *Server) Register(g grpc.ServiceRegistrar) {
 	sluicev1.RegisterPublisherServiceServer(g, s)
 	sluicev1.RegisterSubscriberServiceServer(g, s)
+	sluicev1.RegisterDeadLetterServiceServer(g, s)
 }

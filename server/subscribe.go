@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -51,9 +52,60 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 		return err
 	}
 	if req.GetGroup() == "" {
+		if req.GetAckDeadline() != nil || req.GetMaxDeliveries() != 0 || req.GetRetryPolicy() != nil {
+			return invalid("group", "ack_deadline, max_deliveries and retry_policy need a group; independent readers ack nothing")
+		}
 		return s.read(ctx, req, start, maxInFlight, stream)
 	}
-	return s.subscribeGroup(ctx, req, start, maxInFlight, stream)
+	policy, err := policyOf(req)
+	if err != nil {
+		return err
+	}
+	return s.subscribeGroup(ctx, req, start, maxInFlight, policy, stream)
+}
+
+// Policy defaults; see SubscribeRequest.
+const (
+	DefaultAckDeadline   = 30 * time.Second
+	DefaultMaxDeliveries = 10
+	DefaultBackoffMin    = time.Second
+	DefaultBackoffMax    = 60 * time.Second
+	maxMaxDeliveries     = 1000
+)
+
+func policyOf(req *sluicev1.SubscribeRequest) (streams.Policy, error) {
+	p := streams.Policy{
+		AckDeadline:   DefaultAckDeadline,
+		MaxDeliveries: DefaultMaxDeliveries,
+		BackoffMin:    DefaultBackoffMin,
+		BackoffMax:    DefaultBackoffMax,
+	}
+	var err error
+	if d := req.GetAckDeadline(); d != nil {
+		if p.AckDeadline, err = duration("ack_deadline", d, time.Second, streams.MaxWait); err != nil {
+			return p, err
+		}
+	}
+	switch n := req.GetMaxDeliveries(); {
+	case n < 0 || n > maxMaxDeliveries:
+		return p, invalid("max_deliveries", "%d is out of range: use 1..%d, or 0 for the default %d", n, maxMaxDeliveries, DefaultMaxDeliveries)
+	case n > 0:
+		p.MaxDeliveries = int(n)
+	}
+	if r := req.GetRetryPolicy(); r != nil {
+		if r.GetMinimumBackoff() != nil {
+			if p.BackoffMin, err = duration("retry_policy.minimum_backoff", r.GetMinimumBackoff(), 0, streams.MaxWait); err != nil {
+				return p, err
+			}
+			p.BackoffMax = max(p.BackoffMax, p.BackoffMin)
+		}
+		if r.GetMaximumBackoff() != nil {
+			if p.BackoffMax, err = duration("retry_policy.maximum_backoff", r.GetMaximumBackoff(), p.BackoffMin, streams.MaxWait); err != nil {
+				return p, err
+			}
+		}
+	}
+	return p, nil
 }
 
 // startPosition turns the request's position into a Redis position: "$", or
@@ -86,12 +138,10 @@ func startPosition(p *sluicev1.StartPosition) (string, error) {
 }
 
 func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequest, start string, maxInFlight int,
-	stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse]) error {
+	policy streams.Policy, stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse]) error {
 	consumer := req.GetConsumer()
-	// A named consumer gets its own pending entries back first, the way a
-	// restarted Redis consumer re-reads from ID 0.
-	backlog := consumer != ""
-	if consumer == "" {
+	ephemeral := consumer == ""
+	if ephemeral {
 		consumer = newConsumerName()
 	}
 	if err := s.store.EnsureGroup(ctx, req.GetStream(), req.GetGroup(), start); err != nil {
@@ -102,8 +152,8 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		Group:       req.GetGroup(),
 		Consumer:    consumer,
 		MaxInFlight: maxInFlight,
-		Backlog:     backlog,
-		Ephemeral:   !backlog,
+		Policy:      policy,
+		Ephemeral:   ephemeral,
 	})
 	if err != nil {
 		return toStatus(ctx, s.log, err)
@@ -124,7 +174,7 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		for i := range ds {
 			d := &ds[i]
 			msgs[i] = &sluicev1.Message{
-				AckId:           encodeAckID(req.GetStream(), req.GetGroup(), d.ID, d.Attempt),
+				AckId:           encodeAckID(req.GetStream(), req.GetGroup(), d.ID, d.Attempt, d.NackDelay),
 				Id:              d.ID.String(),
 				Event:           s.fromEntry(&d.Entry, format),
 				DeliveryAttempt: int32(min(d.Attempt, math.MaxInt32)),
@@ -133,6 +183,9 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		}
 		if err := sendChunked(stream, msgs); err != nil {
 			return err
+		}
+		if err := sub.Sent(ctx, ds); err != nil {
+			return toStatus(ctx, s.log, err)
 		}
 	}
 }

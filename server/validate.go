@@ -48,6 +48,8 @@ const (
 	maxHeaders        = 64
 	maxHeaderNameLen  = 128
 	maxHeaderValueLen = 4096
+
+	maxIdempotencyKeyLen = 256
 )
 
 // versionOf derives the version from a type's package: "a.b.v2.T" -> "v2".

@@ -28,6 +28,9 @@ type Event struct {
 	Payload     []byte
 	Key         string
 	Headers     map[string]string
+	// IdempotencyKey, when set, makes the publish idempotent; it is not
+	// stored in the entry.
+	IdempotencyKey string
 }
 
 // Entry is one stream entry as read back.

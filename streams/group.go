@@ -3,6 +3,8 @@ package streams
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -11,14 +13,66 @@ import (
 )
 
 const (
-	// maxReadBatch caps one XREADGROUP, so one subscription with much credit
-	// does not starve the others of the same group.
+	// MaxWait is the longest ack deadline, nack delay or backoff, and the
+	// min-idle of every reclaim (see scripts.go).
+	MaxWait = 600 * time.Second
+	// maxReadBatch caps one read, so one subscription with much credit does
+	// not starve the others of the same group.
 	maxReadBatch = 500
 	// reconcileEvery is how often a group whose subscriptions all lack
 	// credit asks Redis which of their messages were acked elsewhere (on
 	// another replica, or by redis-cli).
 	reconcileEvery = 250 * time.Millisecond
+	// claimEvery is how often a dispatcher looks for entries to redeliver
+	// (timed out, nacked, released by a closed subscription). Local nacks and
+	// closes trigger a look at once.
+	claimEvery = 500 * time.Millisecond
+	// sweepEvery is how often a dispatcher looks for idle consumers.
+	sweepEvery = time.Minute
+	// releaseTimeout bounds the Redis call that releases a closing
+	// subscription's messages.
+	releaseTimeout = 2 * time.Second
 )
+
+// Policy is how a group subscription handles unacked messages.
+type Policy struct {
+	// AckDeadline is how long a message may go unacked after it was sent
+	// before it is redelivered. 0 < AckDeadline <= MaxWait.
+	AckDeadline time.Duration
+	// MaxDeliveries is the number of deliveries after which an unacked
+	// message is dead-lettered instead of delivered again. At least 1.
+	MaxDeliveries int
+	// BackoffMin and BackoffMax shape the delay before a redelivery after a
+	// time-out or a nack without delay: BackoffMin * 2^(attempt-1), capped.
+	BackoffMin, BackoffMax time.Duration
+}
+
+// Backoff is the retry delay after delivery attempt n.
+func (p Policy) Backoff(n int) time.Duration {
+	d := float64(p.BackoffMin) * math.Pow(2, float64(n-1))
+	if d > float64(p.BackoffMax) {
+		return p.BackoffMax
+	}
+	return time.Duration(d)
+}
+
+// wait is how long after a delivery of attempt n the message becomes
+// claimable if nobody settles it.
+func (p Policy) wait(n int) time.Duration {
+	return min(p.AckDeadline+p.Backoff(n), MaxWait)
+}
+
+func (p Policy) validate() error {
+	switch {
+	case p.AckDeadline <= 0 || p.AckDeadline > MaxWait:
+		return fmt.Errorf("streams: ack deadline must be in (0, %v]", MaxWait)
+	case p.MaxDeliveries < 1:
+		return errors.New("streams: max deliveries must be at least 1")
+	case p.BackoffMin < 0 || p.BackoffMax < p.BackoffMin || p.BackoffMax > MaxWait:
+		return fmt.Errorf("streams: backoff needs 0 <= min <= max <= %v", MaxWait)
+	}
+	return nil
+}
 
 // Delivery is an entry delivered to a group subscription.
 type Delivery struct {
@@ -26,6 +80,10 @@ type Delivery struct {
 	// Attempt is the entry's delivery count in the group's pending entries
 	// list after this delivery: 1 on first delivery.
 	Attempt int
+	// NackDelay is the retry backoff for this attempt: the delay of a nack
+	// that names none.
+	NackDelay time.Duration
+	readAt    time.Time
 }
 
 // GroupOptions describe a group subscription.
@@ -34,9 +92,7 @@ type GroupOptions struct {
 	// MaxInFlight is how many delivered, unacked entries the subscription may
 	// hold. Must be positive.
 	MaxInFlight int
-	// Backlog asks to first deliver the consumer's own pending entries again
-	// (XREADGROUP with ID 0), as a restarted consumer does.
-	Backlog bool
+	Policy      Policy
 	// Ephemeral marks a consumer name made up for this subscription alone:
 	// Close deletes the consumer from the group if it holds nothing pending,
 	// so short-lived subscribers do not pile up in XINFO CONSUMERS.
@@ -44,17 +100,17 @@ type GroupOptions struct {
 }
 
 // GroupSub is one subscription to a consumer group. Deliveries are queued by
-// the group's dispatcher and taken with Next. Next and Close are safe to call
-// from different goroutines; Next itself from one goroutine at a time.
+// the group's dispatcher and taken with Next. Next, Sent and Close are safe
+// to call from different goroutines; Next itself from one at a time.
 type GroupSub struct {
 	d         *dispatcher
 	consumer  string
 	max       int
+	policy    Policy
 	ephemeral bool
 
 	// Guarded by d.mu.
 	inflight int
-	backlog  *ID // next own-pending position to re-read; nil when done
 	removed  bool
 
 	mu     sync.Mutex
@@ -89,32 +145,45 @@ func (g *GroupSub) Next(ctx context.Context) ([]Delivery, error) {
 	}
 }
 
-// Close ends the subscription. Entries it was given and that were not acked
-// stay pending in Redis under its consumer name. An ephemeral consumer that
-// holds nothing pending is deleted from the group (one Redis call, at most
-// two seconds). Close is idempotent.
+// Sent tells the subscription that ds reached the client. The ack deadline
+// counts from here: if sending took long enough to matter (a slow client),
+// the deadlines are pushed back in Redis.
+func (g *GroupSub) Sent(ctx context.Context, ds []Delivery) error {
+	slack := max(50*time.Millisecond, g.policy.AckDeadline/20)
+	var late []settleItem
+	for _, d := range ds {
+		if time.Since(d.readAt) > slack {
+			late = append(late, settleItem{ID: d.ID, Attempt: d.Attempt, Wait: g.policy.wait(d.Attempt)})
+		}
+	}
+	if len(late) == 0 {
+		return nil
+	}
+	_, err := g.d.s.settle(ctx, g.d.key, opExtend, "", late)
+	return err
+}
+
+// Close ends the subscription. The messages it held and did not settle
+// become available to the group's other subscribers at once (they stay
+// pending, as claimable). An ephemeral consumer that then holds nothing is
+// deleted from the group. Close makes at most two Redis calls of at most
+// two seconds each, and is idempotent.
 func (g *GroupSub) Close() {
-	if !g.d.remove(g) || !g.ephemeral {
+	held, ok := g.d.remove(g)
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 	defer cancel()
+	g.d.s.releaseHeld(ctx, g.d, held)
+	if !g.ephemeral {
+		return
+	}
 	err := delIdleConsumer.Run(ctx, g.d.s.rdb, []string{g.d.key.stream}, g.d.key.group, g.consumer).Err()
 	if err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
 		g.d.s.log.Debug("could not delete ephemeral consumer", "consumer", g.consumer, "err", err)
 	}
 }
-
-// delIdleConsumer deletes a consumer only if it owns no pending entries:
-// XGROUP DELCONSUMER would silently drop them. One script, so no entry can
-// be delivered to it between the check and the delete.
-var delIdleConsumer = redis.NewScript(`
-local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
-if #p == 0 then
-  return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
-end
-return -1
-`)
 
 func (g *GroupSub) push(ds []Delivery) {
 	g.mu.Lock()
@@ -141,16 +210,17 @@ func (g *GroupSub) signal() {
 
 // SubscribeGroup joins a consumer group that must exist (see EnsureGroup).
 // All subscriptions of one stream and group in this process share one
-// dispatcher, which reads with non-blocking XREADGROUPs, one consumer at a
-// time in turn, each for at most that subscription's free credit.
+// dispatcher, which reads with non-blocking commands, for one consumer at a
+// time in turn, each time at most that subscription's free credit.
 func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 	if o.MaxInFlight <= 0 {
 		return nil, errors.New("streams: MaxInFlight must be positive")
 	}
-	g := &GroupSub{consumer: o.Consumer, max: o.MaxInFlight, ephemeral: o.Ephemeral, notify: make(chan struct{}, 1)}
-	if o.Backlog {
-		g.backlog = &ID{}
+	if err := o.Policy.validate(); err != nil {
+		return nil, err
 	}
+	g := &GroupSub{consumer: o.Consumer, max: o.MaxInFlight, policy: o.Policy, ephemeral: o.Ephemeral,
+		notify: make(chan struct{}, 1)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -160,11 +230,12 @@ func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 	d := s.dispatchers[key]
 	if d == nil {
 		d = &dispatcher{
-			s:    s,
-			key:  key,
-			w:    s.acquireWatcherLocked(o.Stream),
-			wake: make(chan struct{}, 1),
-			held: make(map[ID]*GroupSub),
+			s:      s,
+			key:    key,
+			w:      s.acquireWatcherLocked(o.Stream),
+			wake:   make(chan struct{}, 1),
+			held:   make(map[ID]held),
+			cursor: "0-0",
 		}
 		s.dispatchers[key] = d
 		s.wg.Add(1)
@@ -181,17 +252,6 @@ func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 	return g, nil
 }
 
-// released tells the local dispatcher of key that ids are no longer held by
-// whichever subscription had them, freeing their credit.
-func (s *Store) released(key groupKey, ids []ID) {
-	s.mu.Lock()
-	d := s.dispatchers[key]
-	s.mu.Unlock()
-	if d != nil {
-		d.release(ids)
-	}
-}
-
 // dispatcher delivers one stream and group to the subscriptions of this
 // process. It runs in its own goroutine, owned by the Store, and ends when
 // its last subscription leaves, the group disappears, or the Store closes.
@@ -199,12 +259,20 @@ type dispatcher struct {
 	s    *Store
 	key  groupKey
 	w    *watcher
-	wake chan struct{} // cap 1: credit freed, or subscriptions came or went
+	wake chan struct{} // cap 1: credit freed, subscriptions came or went, claim now
 
-	mu   sync.Mutex
-	subs []*GroupSub
-	next int              // round-robin position in subs
-	held map[ID]*GroupSub // delivered, not yet acked: who holds each entry
+	mu        sync.Mutex
+	subs      []*GroupSub
+	next      int         // round-robin position in subs
+	held      map[ID]held // delivered, not yet settled
+	claimAt   time.Time   // next XAUTOCLAIM
+	cursor    string      // XAUTOCLAIM scan position
+	lastSweep time.Time
+}
+
+type held struct {
+	g       *GroupSub
+	attempt int
 }
 
 func (d *dispatcher) kick() {
@@ -212,6 +280,14 @@ func (d *dispatcher) kick() {
 	case d.wake <- struct{}{}:
 	default:
 	}
+}
+
+// claimSoon makes the next loop look for redeliveries at once.
+func (d *dispatcher) claimSoon() {
+	d.mu.Lock()
+	d.claimAt = time.Time{}
+	d.mu.Unlock()
+	d.kick()
 }
 
 func (d *dispatcher) run(ctx context.Context) {
@@ -224,7 +300,7 @@ func (d *dispatcher) run(ctx context.Context) {
 	var b backoff
 	for {
 		changed := d.w.changed()
-		g, cursor, count := d.pick()
+		g, count := d.pick()
 		if g == nil {
 			if d.retireIfIdle() {
 				return
@@ -239,7 +315,15 @@ func (d *dispatcher) run(ctx context.Context) {
 			}
 			continue
 		}
-		batch, err := d.read(ctx, g, cursor, count)
+		d.sweep(ctx)
+		var batch []Delivery
+		var err error
+		claiming := d.claimDue()
+		if claiming {
+			batch, err = d.claim(ctx, g, count)
+		} else {
+			batch, err = d.readNew(ctx, g, count)
+		}
 		if err != nil {
 			switch {
 			case ctx.Err() != nil:
@@ -263,13 +347,15 @@ func (d *dispatcher) run(ctx context.Context) {
 			d.deliver(g, batch)
 			continue
 		}
-		if cursor != ">" {
-			continue // that consumer's backlog is done; pick again
+		if claiming {
+			continue // nothing (more) to redeliver now: read new entries
 		}
-		// The group has nothing new: wait for the stream to change.
+		// Nothing new: wait for the stream to change or the next claim.
+		wait := time.Until(d.nextClaim())
 		select {
 		case <-changed:
 		case <-d.wake:
+		case <-time.After(wait):
 		case <-ctx.Done():
 			d.stop(ErrClosed)
 			return
@@ -277,129 +363,124 @@ func (d *dispatcher) run(ctx context.Context) {
 	}
 }
 
-// pick chooses the next subscription with credit, round robin, and what to
-// read for it: its own backlog first, then new entries (">").
-func (d *dispatcher) pick() (g *GroupSub, cursor string, count int) {
+// pick chooses the next subscription with credit, round robin.
+func (d *dispatcher) pick() (*GroupSub, int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n := len(d.subs)
-	// A consumer's own backlog goes first: otherwise an empty read of new
-	// entries for another subscription would park the loop with it unread.
-	for _, c := range d.subs {
-		if c.backlog != nil && c.inflight < c.max {
-			return c, c.backlog.String(), min(c.max-c.inflight, maxReadBatch)
-		}
-	}
 	for i := 0; i < n; i++ {
 		c := d.subs[(d.next+i)%n]
 		if free := c.max - c.inflight; free > 0 {
 			d.next = (d.next + i + 1) % n
-			return c, ">", min(free, maxReadBatch)
+			return c, min(free, maxReadBatch)
 		}
 	}
-	return nil, "", 0
+	return nil, 0
 }
 
-// read runs one non-blocking XREADGROUP for g: new entries (">"), or, while
-// g has a backlog, its own pending entries after the cursor.
-func (d *dispatcher) read(ctx context.Context, g *GroupSub, cursor string, count int) ([]Delivery, error) {
-	if cursor != ">" {
-		return d.readBacklog(ctx, g, cursor, count)
+func (d *dispatcher) claimDue() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !time.Now().Before(d.claimAt)
+}
+
+func (d *dispatcher) nextClaim() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.claimAt
+}
+
+// readNew reads entries never delivered to the group.
+func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
+	idle := MaxWait - g.policy.wait(1)
+	res, err := readScript.Run(ctx, d.s.reader, []string{d.key.stream},
+		d.key.group, g.consumer, count, idle.Milliseconds()).Result()
+	if err == redis.Nil {
+		return nil, nil
 	}
-	msgs, err := d.xreadgroup(ctx, g, cursor, count)
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
-	out := make([]Delivery, 0, len(msgs))
-	for _, m := range msgs {
-		id, err := ParseID(m.ID)
+	list, _ := res.([]any)
+	now := time.Now()
+	out := make([]Delivery, 0, len(list))
+	for _, v := range list {
+		e, err := parseEntry(v)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Delivery{Entry: decodeEntry(id, m.Values), Attempt: 1})
+		id, err := ParseID(e.id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Delivery{Entry: decodeEntry(id, e.fields), Attempt: 1, NackDelay: g.policy.Backoff(1), readAt: now})
 	}
 	return out, nil
 }
 
-func (d *dispatcher) xreadgroup(ctx context.Context, g *GroupSub, cursor string, count int) ([]redis.XMessage, error) {
-	res, err := d.s.reader.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group:    d.key.group,
-		Consumer: g.consumer,
-		Streams:  []string{d.key.stream, cursor},
-		Count:    int64(count),
-		Block:    -1,
-	}).Result()
-	switch {
-	case err == redis.Nil:
-		return nil, nil
-	case err != nil:
-		return nil, classify(err)
-	case len(res) == 0:
-		return nil, nil
+// claim runs one step of the XAUTOCLAIM scan for g.
+func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
+	d.mu.Lock()
+	cursor := d.cursor
+	d.mu.Unlock()
+	p := g.policy
+	sweep := "0"
+	if !d.s.server(ctx).isRedis {
+		sweep = "1"
 	}
-	return res[0].Messages, nil
-}
-
-// readBacklog re-reads up to count of g's own pending entries after cursor.
-// XPENDING lists them first, which gives their delivery counts and tells
-// which ones lost their stream entry to trimming or XDEL: Redis returns
-// those with no fields, miniredis leaves them out. Those are acked, since
-// nobody can ever process them.
-func (d *dispatcher) readBacklog(ctx context.Context, g *GroupSub, cursor string, count int) ([]Delivery, error) {
-	from, err := ParseID(cursor)
-	if err != nil {
-		return nil, err
-	}
-	pend, err := d.s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
-		Stream:   d.key.stream,
-		Group:    d.key.group,
-		Start:    from.next().String(),
-		End:      "+",
-		Count:    int64(count),
-		Consumer: g.consumer,
-	}).Result()
+	res, err := claimScript.Run(ctx, d.s.reader,
+		[]string{d.key.stream, DeadLetterKey(d.key.stream), reasonsKey(d.key.stream)},
+		d.key.group, g.consumer, MaxWait.Milliseconds(), cursor, count, p.MaxDeliveries,
+		p.AckDeadline.Milliseconds(), p.BackoffMin.Milliseconds(), p.BackoffMax.Milliseconds(),
+		time.Now().UnixMilli(), sweep).Result()
 	if err != nil {
 		return nil, classify(err)
 	}
-	if len(pend) == 0 {
-		d.mu.Lock()
-		g.backlog = nil
-		d.mu.Unlock()
-		return nil, nil
+	reply, ok := res.([]any)
+	if !ok || len(reply) != 4 {
+		return nil, fmt.Errorf("streams: unexpected claim reply %T", res)
 	}
-	msgs, err := d.xreadgroup(ctx, g, cursor, len(pend))
-	if err != nil {
-		return nil, err
+	next, _ := reply[0].(string)
+	list, _ := reply[1].([]any)
+	dead, _ := reply[2].(int64)
+	gone, _ := reply[3].(int64)
+	if dead > 0 {
+		d.s.log.Info("dead-lettered messages past max deliveries", "stream", d.key.stream, "group", d.key.group,
+			"count", dead, "max_deliveries", p.MaxDeliveries)
 	}
-	values := make(map[string]map[string]any, len(msgs))
-	for _, m := range msgs {
-		values[m.ID] = m.Values
+	if gone > 0 {
+		d.s.log.Warn("acked pending entries whose stream entry is gone", "stream", d.key.stream,
+			"group", d.key.group, "count", gone)
 	}
-	var out []Delivery
-	var gone []string
-	for _, p := range pend {
-		v := values[p.ID]
-		if v == nil {
-			gone = append(gone, p.ID)
-			continue
+	now := time.Now()
+	out := make([]Delivery, 0, len(list))
+	for _, v := range list {
+		t, ok := v.([]any)
+		if !ok || len(t) != 3 {
+			return nil, fmt.Errorf("streams: unexpected claimed entry %T", v)
 		}
-		id, err := ParseID(p.ID)
+		e, err := parseEntry(t[:2])
 		if err != nil {
 			return nil, err
 		}
-		// The re-read itself added one delivery.
-		out = append(out, Delivery{Entry: decodeEntry(id, v), Attempt: int(p.RetryCount) + 1})
-	}
-	if len(gone) > 0 {
-		if err := d.s.rdb.XAck(ctx, d.key.stream, d.key.group, gone...).Err(); err != nil {
-			return nil, classify(err)
+		id, err := ParseID(e.id)
+		if err != nil {
+			return nil, err
 		}
-		d.s.log.Warn("acked pending entries whose stream entry is gone",
-			"stream", d.key.stream, "group", d.key.group, "count", len(gone))
+		n, _ := t[2].(int64)
+		out = append(out, Delivery{Entry: decodeEntry(id, e.fields), Attempt: int(n), NackDelay: p.Backoff(int(n)), readAt: now})
 	}
-	last, _ := ParseID(pend[len(pend)-1].ID)
 	d.mu.Lock()
-	g.backlog = &last
+	if next == "" || next == "0-0" {
+		// The scan went round the whole pending list: rest until the next
+		// round, unless this step found work (there may be more).
+		d.cursor = "0-0"
+		if len(out) == 0 {
+			d.claimAt = now.Add(claimEvery)
+		}
+	} else {
+		d.cursor = next
+	}
 	d.mu.Unlock()
 	return out, nil
 }
@@ -407,15 +488,22 @@ func (d *dispatcher) readBacklog(ctx context.Context, g *GroupSub, cursor string
 func (d *dispatcher) deliver(g *GroupSub, batch []Delivery) {
 	d.mu.Lock()
 	if g.removed {
-		// It left while we read: the entries stay pending under its name.
 		d.mu.Unlock()
+		// It left while we read: let the others have them now.
+		ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+		defer cancel()
+		items := make([]settleItem, len(batch))
+		for i, dl := range batch {
+			items[i] = settleItem{ID: dl.ID, Attempt: dl.Attempt}
+		}
+		_, _ = d.s.settle(ctx, d.key, opNack, "", items)
 		return
 	}
 	for _, dl := range batch {
-		if prev := d.held[dl.ID]; prev != nil {
-			prev.inflight-- // re-read by a subscription sharing its consumer name
+		if prev, ok := d.held[dl.ID]; ok {
+			prev.g.inflight-- // delivered again: the older delivery is stale
 		}
-		d.held[dl.ID] = g
+		d.held[dl.ID] = held{g: g, attempt: dl.Attempt}
 		g.inflight++
 	}
 	d.mu.Unlock()
@@ -426,12 +514,12 @@ func (d *dispatcher) release(ids []ID) {
 	freed := false
 	d.mu.Lock()
 	for _, id := range ids {
-		if g := d.held[id]; g != nil {
+		if h, ok := d.held[id]; ok {
 			delete(d.held, id)
-			if g.inflight == g.max {
+			if h.g.inflight == h.g.max {
 				freed = true
 			}
-			g.inflight--
+			h.g.inflight--
 		}
 	}
 	d.mu.Unlock()
@@ -445,9 +533,9 @@ func (d *dispatcher) release(ids []ID) {
 func (d *dispatcher) reconcile(ctx context.Context) {
 	byConsumer := make(map[string][]ID)
 	d.mu.Lock()
-	for id, g := range d.held {
-		if g.inflight >= g.max {
-			byConsumer[g.consumer] = append(byConsumer[g.consumer], id)
+	for id, h := range d.held {
+		if h.g.inflight >= h.g.max {
+			byConsumer[h.g.consumer] = append(byConsumer[h.g.consumer], id)
 		}
 	}
 	d.mu.Unlock()
@@ -488,26 +576,73 @@ func (d *dispatcher) reconcile(ctx context.Context) {
 	}
 }
 
-// remove takes g out of the dispatcher; it reports false if g was out already.
-func (d *dispatcher) remove(g *GroupSub) bool {
+// sweep deletes consumers that hold nothing and have been idle longer than
+// the Store's IdleConsumerTTL, at most once every sweepEvery.
+func (d *dispatcher) sweep(ctx context.Context) {
+	d.mu.Lock()
+	if time.Since(d.lastSweep) < min(sweepEvery, d.s.idleConsumerTTL) {
+		d.mu.Unlock()
+		return
+	}
+	d.lastSweep = time.Now()
+	live := make(map[string]bool, len(d.subs))
+	for _, g := range d.subs {
+		live[g.consumer] = true
+	}
+	d.mu.Unlock()
+	consumers, err := d.s.rdb.XInfoConsumers(ctx, d.key.stream, d.key.group).Result()
+	if err != nil {
+		return
+	}
+	for _, c := range consumers {
+		if c.Pending > 0 || c.Idle < d.s.idleConsumerTTL || live[c.Name] {
+			continue
+		}
+		n, err := delIdleConsumer.Run(ctx, d.s.rdb, []string{d.key.stream}, d.key.group, c.Name).Int64()
+		if err == nil && n >= 0 {
+			d.s.log.Info("deleted idle consumer", "stream", d.key.stream, "group", d.key.group,
+				"consumer", c.Name, "idle", c.Idle.Round(time.Second))
+		}
+	}
+}
+
+// remove takes g out of the dispatcher and returns what it held; ok is false
+// if g was out already.
+func (d *dispatcher) remove(g *GroupSub) (items []settleItem, ok bool) {
 	d.mu.Lock()
 	if g.removed {
 		d.mu.Unlock()
-		return false
+		return nil, false
 	}
 	g.removed = true
 	if i := slices.Index(d.subs, g); i >= 0 {
 		d.subs = slices.Delete(d.subs, i, i+1)
 	}
 	for id, h := range d.held {
-		if h == g {
+		if h.g == g {
 			delete(d.held, id)
+			items = append(items, settleItem{ID: id, Attempt: h.attempt})
 		}
 	}
 	d.mu.Unlock()
 	g.end(ErrClosed)
 	d.kick()
-	return true
+	return items, true
+}
+
+// releaseHeld makes items claimable now (a nack without delay, fenced by
+// attempt, so nothing delivered elsewhere since is touched) and has the
+// dispatcher offer them to its remaining subscriptions.
+func (s *Store) releaseHeld(ctx context.Context, d *dispatcher, items []settleItem) {
+	if len(items) == 0 {
+		return
+	}
+	if _, err := s.settle(ctx, d.key, opNack, "", items); err != nil {
+		s.log.Warn("could not release messages of a closed subscription; they will be redelivered after their deadline",
+			"stream", d.key.stream, "group", d.key.group, "count", len(items), "err", err)
+		return
+	}
+	d.claimSoon()
 }
 
 // retireIfIdle removes the dispatcher when no subscription is left. Holding
@@ -524,7 +659,8 @@ func (d *dispatcher) retireIfIdle() bool {
 	return true
 }
 
-// stop ends every subscription with err and removes the dispatcher.
+// stop ends every subscription with err, releases what they held, and
+// removes the dispatcher.
 func (d *dispatcher) stop(err error) {
 	d.s.mu.Lock()
 	d.unregisterLocked()
@@ -532,6 +668,10 @@ func (d *dispatcher) stop(err error) {
 	d.mu.Lock()
 	subs := d.subs
 	d.subs = nil
+	var items []settleItem
+	for id, h := range d.held {
+		items = append(items, settleItem{ID: id, Attempt: h.attempt})
+	}
 	for _, g := range subs {
 		g.removed = true
 	}
@@ -539,6 +679,11 @@ func (d *dispatcher) stop(err error) {
 	d.mu.Unlock()
 	for _, g := range subs {
 		g.end(err)
+	}
+	if len(items) > 0 && !errors.Is(err, ErrGroupDeleted) {
+		ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+		defer cancel()
+		d.s.releaseHeld(ctx, d, items)
 	}
 }
 

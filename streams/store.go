@@ -18,6 +18,12 @@ type Store struct {
 	reader redis.UniversalClient // watchers' blocking reads; owned by the Store
 	log    *slog.Logger
 
+	idempotencyWindow time.Duration
+	idleConsumerTTL   time.Duration
+
+	infoMu sync.Mutex
+	info   *serverInfo
+
 	ctx    context.Context // ends when the Store closes; parent of every loop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine the Store started
@@ -42,6 +48,12 @@ type Options struct {
 	ReadClient redis.UniversalClient
 	// Logger for background problems. Default slog.Default().
 	Logger *slog.Logger
+	// IdempotencyWindow is how long an idempotency key is remembered.
+	// Default 15 minutes.
+	IdempotencyWindow time.Duration
+	// IdleConsumerTTL is how long a consumer that holds nothing may stay
+	// idle before it is deleted from its group. Default 1 hour.
+	IdleConsumerTTL time.Duration
 }
 
 // New returns a Store over the given clients.
@@ -52,15 +64,26 @@ func New(o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.IdempotencyWindow == 0 {
+		o.IdempotencyWindow = 15 * time.Minute
+	}
+	if o.IdleConsumerTTL == 0 {
+		o.IdleConsumerTTL = time.Hour
+	}
+	if o.IdempotencyWindow < time.Millisecond || o.IdleConsumerTTL < time.Millisecond {
+		return nil, errors.New("streams: IdempotencyWindow and IdleConsumerTTL must be positive")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Store{
-		rdb:         o.Client,
-		reader:      o.ReadClient,
-		log:         o.Logger,
-		ctx:         ctx,
-		cancel:      cancel,
-		watchers:    make(map[string]*watcher),
-		dispatchers: make(map[groupKey]*dispatcher),
+		rdb:               o.Client,
+		reader:            o.ReadClient,
+		log:               o.Logger,
+		idempotencyWindow: o.IdempotencyWindow,
+		idleConsumerTTL:   o.IdleConsumerTTL,
+		ctx:               ctx,
+		cancel:            cancel,
+		watchers:          make(map[string]*watcher),
+		dispatchers:       make(map[groupKey]*dispatcher),
 	}, nil
 }
 
@@ -88,9 +111,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return classify(s.rdb.Ping(ctx).Err())
 }
 
-// Publish appends events to stream in one MULTI/EXEC transaction, so a batch
-// is stored contiguously and in order, and returns their entry IDs.
+// Publish appends events to stream, contiguously and in order, and returns
+// their entry IDs. Events with an idempotency key seen on this stream within
+// the idempotency window are not stored again: their ID is the original
+// one. Without keys it is one MULTI/EXEC; with keys, one Lua script.
 func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]string, error) {
+	for i := range events {
+		if events[i].IdempotencyKey != "" {
+			return s.publishIdempotent(ctx, stream, events)
+		}
+	}
 	cmds := make([]*redis.StringCmd, len(events))
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range events {
@@ -104,6 +134,34 @@ func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]s
 	ids := make([]string, len(cmds))
 	for i, c := range cmds {
 		ids[i] = c.Val()
+	}
+	return ids, nil
+}
+
+func (s *Store) publishIdempotent(ctx context.Context, stream string, events []Event) ([]string, error) {
+	keys := []string{stream}
+	keyIndex := make(map[string]int)
+	args := []any{s.idempotencyWindow.Milliseconds()}
+	for i := range events {
+		k := 0
+		if ik := events[i].IdempotencyKey; ik != "" {
+			if k = keyIndex[ik]; k == 0 {
+				keys = append(keys, idempotencyKey(stream, ik))
+				k = len(keys)
+				keyIndex[ik] = k
+			}
+		}
+		fields := events[i].fields()
+		args = append(args, k, len(fields))
+		args = append(args, fields...)
+	}
+	calls := []scriptCall{{keys: keys, args: args}}
+	if err := s.runScripts(ctx, publishScript, calls); err != nil {
+		return nil, classify(err)
+	}
+	ids, err := calls[0].cmd.StringSlice()
+	if err != nil || len(ids) != len(events) {
+		return nil, fmt.Errorf("streams: unexpected publish reply: %v", err)
 	}
 	return ids, nil
 }
@@ -136,35 +194,78 @@ func lastID(ctx context.Context, c redis.UniversalClient, stream string) (ID, er
 	return ParseID(msgs[0].ID)
 }
 
-// AckRef names one delivered message.
-type AckRef struct {
-	Stream, Group string
-	ID            ID
-}
-
 type groupKey struct{ stream, group string }
 
-// ackScript acknowledges each ID on its own so the caller learns, per ID,
-// whether it was still pending; one script call per stream and group keeps
-// that to one command. A missing group means nothing is pending.
-var ackScript = redis.NewScript(`
-local res = {}
-for i = 2, #ARGV do
-  local ok, n = pcall(redis.call, 'XACK', KEYS[1], ARGV[1], ARGV[i])
-  if ok then res[i-1] = n else res[i-1] = 0 end
-end
-return res
-`)
+// Ref names one delivery of a message to a group.
+type Ref struct {
+	Stream, Group string
+	ID            ID
+	// Attempt is the delivery count the message was delivered with; a
+	// settlement for an older attempt is stale.
+	Attempt int
+	// Wait is, for Nack, the delay before redelivery, and for Extend, the
+	// new deadline from now. At most MaxWait.
+	Wait time.Duration
+}
 
-// Ack acknowledges refs (XACK) and reports for each whether it was pending.
-// Refs may name any streams and groups; each stream/group pair costs one
-// script call, all pipelined in one round trip.
-func (s *Store) Ack(ctx context.Context, refs []AckRef) ([]bool, error) {
+// Result is what settling one delivery did.
+type Result int
+
+// Results of Ack, Nack, Extend and Reject.
+const (
+	// NotPending: already acked, dead-lettered, or gone; nothing done.
+	NotPending Result = 0
+	// Done: it took effect.
+	Done Result = 1
+	// Stale: the message was delivered again since this delivery.
+	Stale Result = 2
+)
+
+type settleOp string
+
+const (
+	opAck    settleOp = "ack"
+	opNack   settleOp = "nack"
+	opExtend settleOp = "extend"
+	opReject settleOp = "reject"
+)
+
+type settleItem struct {
+	ID      ID
+	Attempt int
+	Wait    time.Duration
+}
+
+// Ack acknowledges deliveries (XACK), each only if it is still the current
+// delivery of its message.
+func (s *Store) Ack(ctx context.Context, refs []Ref) ([]Result, error) {
+	return s.settleRefs(ctx, opAck, "", refs)
+}
+
+// Nack makes deliveries claimable again after each ref's Wait, keeping
+// reason for the dead-letter record should the message end there.
+func (s *Store) Nack(ctx context.Context, refs []Ref, reason string) ([]Result, error) {
+	return s.settleRefs(ctx, opNack, reason, refs)
+}
+
+// Extend sets each delivery's deadline to now + Wait.
+func (s *Store) Extend(ctx context.Context, refs []Ref) ([]Result, error) {
+	return s.settleRefs(ctx, opExtend, "", refs)
+}
+
+// Reject dead-letters deliveries with reason and acks them, atomically per
+// message.
+func (s *Store) Reject(ctx context.Context, refs []Ref, reason string) ([]Result, error) {
+	return s.settleRefs(ctx, opReject, reason, refs)
+}
+
+// settleRefs runs settleScript once per stream and group, all pipelined in
+// one round trip, then frees the local credit of what was settled.
+func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs []Ref) ([]Result, error) {
 	type batch struct {
-		key  groupKey
-		idx  []int
-		args []any
-		cmd  *redis.Cmd
+		key   groupKey
+		idx   []int
+		items []settleItem
 	}
 	var batches []*batch
 	byKey := make(map[groupKey]*batch)
@@ -172,55 +273,133 @@ func (s *Store) Ack(ctx context.Context, refs []AckRef) ([]bool, error) {
 		k := groupKey{r.Stream, r.Group}
 		b := byKey[k]
 		if b == nil {
-			b = &batch{key: k, args: []any{r.Group}}
+			b = &batch{key: k}
 			byKey[k] = b
 			batches = append(batches, b)
 		}
 		b.idx = append(b.idx, i)
-		b.args = append(b.args, r.ID.String())
+		b.items = append(b.items, settleItem{ID: r.ID, Attempt: r.Attempt, Wait: r.Wait})
 	}
-	run := func(bs []*batch) error {
+	calls := make([]scriptCall, len(batches))
+	for i, b := range batches {
+		calls[i] = settleCall(b.key, op, reason, b.items)
+	}
+	if err := s.runScripts(ctx, settleScript, calls); err != nil {
+		return nil, classify(err)
+	}
+	out := make([]Result, len(refs))
+	for i, b := range batches {
+		res, err := settleResults(calls[i].cmd, len(b.items))
+		if err != nil {
+			return nil, err
+		}
+		for j, r := range res {
+			out[b.idx[j]] = r
+		}
+		s.afterSettle(b.key, op, b.items)
+	}
+	return out, nil
+}
+
+// settle is settleRefs for one stream and group.
+func (s *Store) settle(ctx context.Context, key groupKey, op settleOp, reason string, items []settleItem) ([]Result, error) {
+	call := settleCall(key, op, reason, items)
+	calls := []scriptCall{call}
+	if err := s.runScripts(ctx, settleScript, calls); err != nil {
+		return nil, classify(err)
+	}
+	res, err := settleResults(calls[0].cmd, len(items))
+	if err != nil {
+		return nil, err
+	}
+	s.afterSettle(key, op, items)
+	return res, nil
+}
+
+func settleCall(key groupKey, op settleOp, reason string, items []settleItem) scriptCall {
+	args := make([]any, 0, 5+3*len(items))
+	args = append(args, key.group, string(op), MaxWait.Milliseconds(), reason, time.Now().UnixMilli())
+	for _, it := range items {
+		args = append(args, it.ID.String(), it.Attempt, min(it.Wait, MaxWait).Milliseconds())
+	}
+	return scriptCall{keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream)}, args: args}
+}
+
+func settleResults(cmd *redis.Cmd, n int) ([]Result, error) {
+	vals, err := cmd.Int64Slice()
+	if err != nil || len(vals) != n {
+		return nil, fmt.Errorf("streams: unexpected settle reply: %v", err)
+	}
+	out := make([]Result, n)
+	for i, v := range vals {
+		out[i] = Result(v)
+	}
+	return out, nil
+}
+
+// afterSettle frees local credit: every settled delivery but an extended one
+// no longer counts against the subscription that holds it, whatever the
+// result (stale or not pending means it is not held any more either).
+func (s *Store) afterSettle(key groupKey, op settleOp, items []settleItem) {
+	if op == opExtend {
+		return
+	}
+	s.mu.Lock()
+	d := s.dispatchers[key]
+	s.mu.Unlock()
+	if d == nil {
+		return
+	}
+	ids := make([]ID, len(items))
+	soon := false
+	for i, it := range items {
+		ids[i] = it.ID
+		soon = soon || (op == opNack && it.Wait < claimEvery)
+	}
+	d.release(ids)
+	if soon {
+		d.claimSoon()
+	}
+}
+
+// scriptCall is one run of a script in a pipeline.
+type scriptCall struct {
+	keys []string
+	args []any
+	cmd  *redis.Cmd
+}
+
+// runScripts runs calls of script in one pipeline with EVALSHA, loading the
+// script and running again the calls that found it missing (a restarted
+// Redis, or a Cluster node that never saw it).
+func (s *Store) runScripts(ctx context.Context, script *redis.Script, calls []scriptCall) error {
+	run := func(cs []*scriptCall) error {
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, b := range bs {
-				b.cmd = ackScript.EvalSha(ctx, p, []string{b.key.stream}, b.args...)
+			for _, c := range cs {
+				c.cmd = script.EvalSha(ctx, p, c.keys, c.args...)
 			}
 			return nil
 		})
 		return err
 	}
-	err := run(batches)
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// A Redis that restarted, or a node that never saw the script: load
-		// it and run again the batches that did not run at all.
-		var again []*batch
-		for _, b := range batches {
-			if redis.HasErrorPrefix(b.cmd.Err(), "NOSCRIPT") {
-				again = append(again, b)
-			}
-		}
-		if err = ackScript.Load(ctx, s.rdb).Err(); err == nil {
-			err = run(again)
+	all := make([]*scriptCall, len(calls))
+	for i := range calls {
+		all[i] = &calls[i]
+	}
+	err := run(all)
+	if err == nil || !redis.HasErrorPrefix(err, "NOSCRIPT") {
+		return err
+	}
+	var again []*scriptCall
+	for _, c := range all {
+		if redis.HasErrorPrefix(c.cmd.Err(), "NOSCRIPT") {
+			again = append(again, c)
 		}
 	}
-	if err != nil {
-		return nil, classify(err)
+	if err := script.Load(ctx, s.rdb).Err(); err != nil {
+		return err
 	}
-	out := make([]bool, len(refs))
-	for _, b := range batches {
-		vals, err := b.cmd.Int64Slice()
-		if err != nil || len(vals) != len(b.idx) {
-			return nil, fmt.Errorf("streams: unexpected XACK reply for %s/%s: %v", b.key.stream, b.key.group, err)
-		}
-		ids := make([]ID, len(b.idx))
-		for j, i := range b.idx {
-			out[i] = vals[j] == 1
-			ids[j] = refs[i].ID
-		}
-		// Every acked ID, pending or not, no longer counts against the
-		// credit of a local subscription that holds it.
-		s.released(b.key, ids)
-	}
-	return out, nil
+	return run(again)
 }
 
 // sleepCtx waits d or until ctx ends; it reports whether the full d passed.

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/sluice-io/sluice/internal/daemon"
 	"github.com/sluice-io/sluice/internal/envflag"
@@ -34,16 +35,20 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.DescriptorSet, "descriptor-set", "", "FileDescriptorSet of event schemas, from `buf build -o FILE` (env SLUICE_DESCRIPTOR_SET)")
 	fs.IntVar(&cfg.MaxPayloadBytes, "max-payload-bytes", server.DefaultMaxPayloadBytes, "largest event payload accepted (env SLUICE_MAX_PAYLOAD_BYTES)")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", server.DefaultMaxBatch, "most events in one Publish (env SLUICE_MAX_BATCH)")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10e9, "how long a graceful stop may take (env SLUICE_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&cfg.IdempotencyWindow, "idempotency-window", 15*time.Minute, "how long publish idempotency keys are remembered (env SLUICE_IDEMPOTENCY_WINDOW)")
+	fs.DurationVar(&cfg.IdleConsumerTTL, "consumer-idle-ttl", time.Hour, "delete consumers that hold nothing after this long idle (env SLUICE_CONSUMER_IDLE_TTL)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful stop may take (env SLUICE_SHUTDOWN_TIMEOUT)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (env SLUICE_LOG_LEVEL)")
 	err := envflag.Parse(fs, args, map[string]string{
-		"listen":            "SLUICE_LISTEN",
-		"redis-url":         "REDIS_URL",
-		"descriptor-set":    "SLUICE_DESCRIPTOR_SET",
-		"max-payload-bytes": "SLUICE_MAX_PAYLOAD_BYTES",
-		"max-batch":         "SLUICE_MAX_BATCH",
-		"shutdown-timeout":  "SLUICE_SHUTDOWN_TIMEOUT",
-		"log-level":         "SLUICE_LOG_LEVEL",
+		"listen":             "SLUICE_LISTEN",
+		"redis-url":          "REDIS_URL",
+		"descriptor-set":     "SLUICE_DESCRIPTOR_SET",
+		"max-payload-bytes":  "SLUICE_MAX_PAYLOAD_BYTES",
+		"max-batch":          "SLUICE_MAX_BATCH",
+		"shutdown-timeout":   "SLUICE_SHUTDOWN_TIMEOUT",
+		"idempotency-window": "SLUICE_IDEMPOTENCY_WINDOW",
+		"consumer-idle-ttl":  "SLUICE_CONSUMER_IDLE_TTL",
+		"log-level":          "SLUICE_LOG_LEVEL",
 	}, os.Getenv)
 	if err != nil {
 		return err

@@ -42,6 +42,12 @@ type Config struct {
 	// MaxPayloadBytes and MaxBatch are the publish limits; 0 means default.
 	MaxPayloadBytes int
 	MaxBatch        int
+	// IdempotencyWindow is how long publish idempotency keys are kept.
+	// Default 15 minutes.
+	IdempotencyWindow time.Duration
+	// IdleConsumerTTL is how long a consumer holding nothing may stay idle
+	// before it is deleted from its group. Default 1 hour.
+	IdleConsumerTTL time.Duration
 	// ShutdownTimeout bounds the graceful stop. Default 10 s.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -97,7 +103,13 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer cmdClient.Close()
-	store, err := streams.New(streams.Options{Client: cmdClient, ReadClient: readClient, Logger: log})
+	store, err := streams.New(streams.Options{
+		Client:            cmdClient,
+		ReadClient:        readClient,
+		Logger:            log,
+		IdempotencyWindow: cfg.IdempotencyWindow,
+		IdleConsumerTTL:   cfg.IdleConsumerTTL,
+	})
 	if err != nil {
 		return err
 	}
@@ -128,7 +140,8 @@ func Run(ctx context.Context, cfg Config) error {
 	srv.Register(g)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
-	for _, name := range []string{"", sluicev1.PublisherService_ServiceDesc.ServiceName, sluicev1.SubscriberService_ServiceDesc.ServiceName} {
+	for _, name := range []string{"", sluicev1.PublisherService_ServiceDesc.ServiceName,
+		sluicev1.SubscriberService_ServiceDesc.ServiceName, sluicev1.DeadLetterService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)

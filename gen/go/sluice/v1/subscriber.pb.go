@@ -9,6 +9,7 @@ package sluicev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -79,9 +80,13 @@ const (
 	AckStatus_ACK_STATUS_UNSPECIFIED AckStatus = 0
 	// The message was pending and is now acknowledged (XACK returned 1).
 	AckStatus_ACK_STATUS_ACKED AckStatus = 1
-	// The message was no longer pending: already acked, or its entry or group
-	// is gone. Nothing was done.
+	// The message was no longer pending: already acked, dead-lettered, or its
+	// entry or group is gone. Nothing was done.
 	AckStatus_ACK_STATUS_NOT_PENDING AckStatus = 2
+	// The ack ID belongs to an earlier delivery: the message has been
+	// delivered again since (to this or another subscriber), so this ack did
+	// nothing. The newer delivery's ack ID is the one that counts.
+	AckStatus_ACK_STATUS_STALE AckStatus = 3
 )
 
 // Enum value maps for AckStatus.
@@ -90,11 +95,13 @@ var (
 		0: "ACK_STATUS_UNSPECIFIED",
 		1: "ACK_STATUS_ACKED",
 		2: "ACK_STATUS_NOT_PENDING",
+		3: "ACK_STATUS_STALE",
 	}
 	AckStatus_value = map[string]int32{
 		"ACK_STATUS_UNSPECIFIED": 0,
 		"ACK_STATUS_ACKED":       1,
 		"ACK_STATUS_NOT_PENDING": 2,
+		"ACK_STATUS_STALE":       3,
 	}
 )
 
@@ -146,6 +153,17 @@ type SubscribeRequest struct {
 	MaxInFlight int32 `protobuf:"varint,5,opt,name=max_in_flight,json=maxInFlight,proto3" json:"max_in_flight,omitempty"`
 	// How payloads are delivered.
 	PayloadFormat PayloadFormat `protobuf:"varint,6,opt,name=payload_format,json=payloadFormat,proto3,enum=sluice.v1.PayloadFormat" json:"payload_format,omitempty"`
+	// Time the subscriber has to ack a message after it was sent before the
+	// group redelivers it. Default 30 s; from 1 s to 600 s. Only with a group.
+	AckDeadline *durationpb.Duration `protobuf:"bytes,7,opt,name=ack_deadline,json=ackDeadline,proto3" json:"ack_deadline,omitempty"`
+	// Deliveries after which an unacked message goes to the dead-letter stream
+	// instead of being delivered again. Default 10; from 1 to 1000. Applied by
+	// the subscription that would receive the redelivery, so subscribers of one
+	// group should agree on it. Only with a group.
+	MaxDeliveries int32 `protobuf:"varint,8,opt,name=max_deliveries,json=maxDeliveries,proto3" json:"max_deliveries,omitempty"`
+	// Delay before redelivering a message that timed out or was nacked without
+	// a delay. Only with a group.
+	RetryPolicy   *RetryPolicy `protobuf:"bytes,9,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -222,6 +240,84 @@ func (x *SubscribeRequest) GetPayloadFormat() PayloadFormat {
 	return PayloadFormat_PAYLOAD_FORMAT_UNSPECIFIED
 }
 
+func (x *SubscribeRequest) GetAckDeadline() *durationpb.Duration {
+	if x != nil {
+		return x.AckDeadline
+	}
+	return nil
+}
+
+func (x *SubscribeRequest) GetMaxDeliveries() int32 {
+	if x != nil {
+		return x.MaxDeliveries
+	}
+	return 0
+}
+
+func (x *SubscribeRequest) GetRetryPolicy() *RetryPolicy {
+	if x != nil {
+		return x.RetryPolicy
+	}
+	return nil
+}
+
+// RetryPolicy is an exponential backoff: the delay after delivery attempt n
+// is minimum_backoff * 2^(n-1), capped at maximum_backoff. The ack deadline
+// plus the backoff is capped at 600 s.
+type RetryPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delay after the first attempt. Default 1 s; from 0 to 600 s.
+	MinimumBackoff *durationpb.Duration `protobuf:"bytes,1,opt,name=minimum_backoff,json=minimumBackoff,proto3" json:"minimum_backoff,omitempty"`
+	// Largest delay. Default 60 s; from minimum_backoff to 600 s.
+	MaximumBackoff *durationpb.Duration `protobuf:"bytes,2,opt,name=maximum_backoff,json=maximumBackoff,proto3" json:"maximum_backoff,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RetryPolicy) Reset() {
+	*x = RetryPolicy{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryPolicy) ProtoMessage() {}
+
+func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
+func (*RetryPolicy) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RetryPolicy) GetMinimumBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.MinimumBackoff
+	}
+	return nil
+}
+
+func (x *RetryPolicy) GetMaximumBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.MaximumBackoff
+	}
+	return nil
+}
+
 // SubscribeResponse is one message of the Subscribe stream: the subscription's
 // description first, then batches of delivered messages.
 type SubscribeResponse struct {
@@ -236,7 +332,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[1]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -248,7 +344,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[1]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -261,7 +357,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{1}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SubscribeResponse) GetSubscription() *Subscription {
@@ -293,7 +389,7 @@ type Subscription struct {
 
 func (x *Subscription) Reset() {
 	*x = Subscription{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[2]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -305,7 +401,7 @@ func (x *Subscription) String() string {
 func (*Subscription) ProtoMessage() {}
 
 func (x *Subscription) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[2]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -318,7 +414,7 @@ func (x *Subscription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subscription.ProtoReflect.Descriptor instead.
 func (*Subscription) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{2}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Subscription) GetStream() string {
@@ -364,7 +460,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -376,7 +472,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -389,7 +485,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{3}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Message) GetAckId() string {
@@ -438,7 +534,7 @@ type AckRequest struct {
 
 func (x *AckRequest) Reset() {
 	*x = AckRequest{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +546,7 @@ func (x *AckRequest) String() string {
 func (*AckRequest) ProtoMessage() {}
 
 func (x *AckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +559,7 @@ func (x *AckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckRequest.ProtoReflect.Descriptor instead.
 func (*AckRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{4}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AckRequest) GetAckIds() []string {
@@ -484,7 +580,7 @@ type AckResponse struct {
 
 func (x *AckResponse) Reset() {
 	*x = AckResponse{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +592,7 @@ func (x *AckResponse) String() string {
 func (*AckResponse) ProtoMessage() {}
 
 func (x *AckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +605,7 @@ func (x *AckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckResponse.ProtoReflect.Descriptor instead.
 func (*AckResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{5}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AckResponse) GetResults() []*AckResult {
@@ -519,10 +615,10 @@ func (x *AckResponse) GetResults() []*AckResult {
 	return nil
 }
 
-// AckResult is the outcome of one ack.
+// AckResult is the outcome of one ack (or nack, extension or rejection).
 type AckResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// What the ack did.
+	// What the call did: ACK_STATUS_ACKED means it took effect.
 	Status        AckStatus `protobuf:"varint,1,opt,name=status,proto3,enum=sluice.v1.AckStatus" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -530,7 +626,7 @@ type AckResult struct {
 
 func (x *AckResult) Reset() {
 	*x = AckResult{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +638,7 @@ func (x *AckResult) String() string {
 func (*AckResult) ProtoMessage() {}
 
 func (x *AckResult) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +651,7 @@ func (x *AckResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckResult.ProtoReflect.Descriptor instead.
 func (*AckResult) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{6}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AckResult) GetStatus() AckStatus {
@@ -565,18 +661,338 @@ func (x *AckResult) GetStatus() AckStatus {
 	return AckStatus_ACK_STATUS_UNSPECIFIED
 }
 
+// NackRequest gives messages back.
+type NackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ack IDs from Message.ack_id; at most 10000.
+	AckIds []string `protobuf:"bytes,1,rep,name=ack_ids,json=ackIds,proto3" json:"ack_ids,omitempty"`
+	// Redeliver after about this long; from 0 to 600 s. Unset means the
+	// subscription's retry backoff for the message's attempt.
+	Delay *durationpb.Duration `protobuf:"bytes,2,opt,name=delay,proto3" json:"delay,omitempty"`
+	// Why processing failed; kept and written to the dead-letter record if the
+	// message ends there. At most 1024 bytes.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NackRequest) Reset() {
+	*x = NackRequest{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NackRequest) ProtoMessage() {}
+
+func (x *NackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NackRequest.ProtoReflect.Descriptor instead.
+func (*NackRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *NackRequest) GetAckIds() []string {
+	if x != nil {
+		return x.AckIds
+	}
+	return nil
+}
+
+func (x *NackRequest) GetDelay() *durationpb.Duration {
+	if x != nil {
+		return x.Delay
+	}
+	return nil
+}
+
+func (x *NackRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// NackResponse has one result per ack ID.
+type NackResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// results[i] is the outcome for NackRequest.ack_ids[i].
+	Results       []*AckResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NackResponse) Reset() {
+	*x = NackResponse{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NackResponse) ProtoMessage() {}
+
+func (x *NackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NackResponse.ProtoReflect.Descriptor instead.
+func (*NackResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *NackResponse) GetResults() []*AckResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// ExtendAckDeadlineRequest asks for more time.
+type ExtendAckDeadlineRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ack IDs from Message.ack_id; at most 10000.
+	AckIds []string `protobuf:"bytes,1,rep,name=ack_ids,json=ackIds,proto3" json:"ack_ids,omitempty"`
+	// New deadline, counted from now; from 1 s to 600 s.
+	AckDeadline   *durationpb.Duration `protobuf:"bytes,2,opt,name=ack_deadline,json=ackDeadline,proto3" json:"ack_deadline,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtendAckDeadlineRequest) Reset() {
+	*x = ExtendAckDeadlineRequest{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtendAckDeadlineRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtendAckDeadlineRequest) ProtoMessage() {}
+
+func (x *ExtendAckDeadlineRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtendAckDeadlineRequest.ProtoReflect.Descriptor instead.
+func (*ExtendAckDeadlineRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ExtendAckDeadlineRequest) GetAckIds() []string {
+	if x != nil {
+		return x.AckIds
+	}
+	return nil
+}
+
+func (x *ExtendAckDeadlineRequest) GetAckDeadline() *durationpb.Duration {
+	if x != nil {
+		return x.AckDeadline
+	}
+	return nil
+}
+
+// ExtendAckDeadlineResponse has one result per ack ID.
+type ExtendAckDeadlineResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// results[i] is the outcome for ExtendAckDeadlineRequest.ack_ids[i].
+	Results       []*AckResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtendAckDeadlineResponse) Reset() {
+	*x = ExtendAckDeadlineResponse{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtendAckDeadlineResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtendAckDeadlineResponse) ProtoMessage() {}
+
+func (x *ExtendAckDeadlineResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtendAckDeadlineResponse.ProtoReflect.Descriptor instead.
+func (*ExtendAckDeadlineResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ExtendAckDeadlineResponse) GetResults() []*AckResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// RejectRequest dead-letters messages.
+type RejectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ack IDs from Message.ack_id; at most 10000.
+	AckIds []string `protobuf:"bytes,1,rep,name=ack_ids,json=ackIds,proto3" json:"ack_ids,omitempty"`
+	// Why; written to the dead-letter record. Required, at most 1024 bytes.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectRequest) Reset() {
+	*x = RejectRequest{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectRequest) ProtoMessage() {}
+
+func (x *RejectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectRequest.ProtoReflect.Descriptor instead.
+func (*RejectRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RejectRequest) GetAckIds() []string {
+	if x != nil {
+		return x.AckIds
+	}
+	return nil
+}
+
+func (x *RejectRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// RejectResponse has one result per ack ID.
+type RejectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// results[i] is the outcome for RejectRequest.ack_ids[i].
+	Results       []*AckResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectResponse) Reset() {
+	*x = RejectResponse{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectResponse) ProtoMessage() {}
+
+func (x *RejectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectResponse.ProtoReflect.Descriptor instead.
+func (*RejectResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RejectResponse) GetResults() []*AckResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 var File_sluice_v1_subscriber_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\n" +
-	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x15sluice/v1/event.proto\"\xf1\x01\n" +
+	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\x91\x03\n" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n" +
 	"\bconsumer\x18\x03 \x01(\tR\bconsumer\x12.\n" +
 	"\x05start\x18\x04 \x01(\v2\x18.sluice.v1.StartPositionR\x05start\x12\"\n" +
 	"\rmax_in_flight\x18\x05 \x01(\x05R\vmaxInFlight\x12?\n" +
-	"\x0epayload_format\x18\x06 \x01(\x0e2\x18.sluice.v1.PayloadFormatR\rpayloadFormat\"\x80\x01\n" +
+	"\x0epayload_format\x18\x06 \x01(\x0e2\x18.sluice.v1.PayloadFormatR\rpayloadFormat\x12<\n" +
+	"\fack_deadline\x18\a \x01(\v2\x19.google.protobuf.DurationR\vackDeadline\x12%\n" +
+	"\x0emax_deliveries\x18\b \x01(\x05R\rmaxDeliveries\x129\n" +
+	"\fretry_policy\x18\t \x01(\v2\x16.sluice.v1.RetryPolicyR\vretryPolicy\"\x95\x01\n" +
+	"\vRetryPolicy\x12B\n" +
+	"\x0fminimum_backoff\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0eminimumBackoff\x12B\n" +
+	"\x0fmaximum_backoff\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0emaximumBackoff\"\x80\x01\n" +
 	"\x11SubscribeResponse\x12;\n" +
 	"\fsubscription\x18\x01 \x01(\v2\x17.sluice.v1.SubscriptionR\fsubscription\x12.\n" +
 	"\bmessages\x18\x02 \x03(\v2\x12.sluice.v1.MessageR\bmessages\"X\n" +
@@ -599,17 +1015,37 @@ const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\vAckResponse\x12.\n" +
 	"\aresults\x18\x01 \x03(\v2\x14.sluice.v1.AckResultR\aresults\"9\n" +
 	"\tAckResult\x12,\n" +
-	"\x06status\x18\x01 \x01(\x0e2\x14.sluice.v1.AckStatusR\x06status*H\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x14.sluice.v1.AckStatusR\x06status\"o\n" +
+	"\vNackRequest\x12\x17\n" +
+	"\aack_ids\x18\x01 \x03(\tR\x06ackIds\x12/\n" +
+	"\x05delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x05delay\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\">\n" +
+	"\fNackResponse\x12.\n" +
+	"\aresults\x18\x01 \x03(\v2\x14.sluice.v1.AckResultR\aresults\"q\n" +
+	"\x18ExtendAckDeadlineRequest\x12\x17\n" +
+	"\aack_ids\x18\x01 \x03(\tR\x06ackIds\x12<\n" +
+	"\fack_deadline\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vackDeadline\"K\n" +
+	"\x19ExtendAckDeadlineResponse\x12.\n" +
+	"\aresults\x18\x01 \x03(\v2\x14.sluice.v1.AckResultR\aresults\"@\n" +
+	"\rRejectRequest\x12\x17\n" +
+	"\aack_ids\x18\x01 \x03(\tR\x06ackIds\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"@\n" +
+	"\x0eRejectResponse\x12.\n" +
+	"\aresults\x18\x01 \x03(\v2\x14.sluice.v1.AckResultR\aresults*H\n" +
 	"\rPayloadFormat\x12\x1e\n" +
 	"\x1aPAYLOAD_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n" +
-	"\x13PAYLOAD_FORMAT_JSON\x10\x01*Y\n" +
+	"\x13PAYLOAD_FORMAT_JSON\x10\x01*o\n" +
 	"\tAckStatus\x12\x1a\n" +
 	"\x16ACK_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10ACK_STATUS_ACKED\x10\x01\x12\x1a\n" +
-	"\x16ACK_STATUS_NOT_PENDING\x10\x022\x93\x01\n" +
+	"\x16ACK_STATUS_NOT_PENDING\x10\x02\x12\x14\n" +
+	"\x10ACK_STATUS_STALE\x10\x032\xeb\x02\n" +
 	"\x11SubscriberService\x12H\n" +
 	"\tSubscribe\x12\x1b.sluice.v1.SubscribeRequest\x1a\x1c.sluice.v1.SubscribeResponse0\x01\x124\n" +
-	"\x03Ack\x12\x15.sluice.v1.AckRequest\x1a\x16.sluice.v1.AckResponseB\x9c\x01\n" +
+	"\x03Ack\x12\x15.sluice.v1.AckRequest\x1a\x16.sluice.v1.AckResponse\x127\n" +
+	"\x04Nack\x12\x16.sluice.v1.NackRequest\x1a\x17.sluice.v1.NackResponse\x12^\n" +
+	"\x11ExtendAckDeadline\x12#.sluice.v1.ExtendAckDeadlineRequest\x1a$.sluice.v1.ExtendAckDeadlineResponse\x12=\n" +
+	"\x06Reject\x12\x18.sluice.v1.RejectRequest\x1a\x19.sluice.v1.RejectResponseB\x9c\x01\n" +
 	"\rcom.sluice.v1B\x0fSubscriberProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\n" +
 	"Sluice::V1b\x06proto3"
 
@@ -626,39 +1062,62 @@ func file_sluice_v1_subscriber_proto_rawDescGZIP() []byte {
 }
 
 var file_sluice_v1_subscriber_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_sluice_v1_subscriber_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_sluice_v1_subscriber_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_sluice_v1_subscriber_proto_goTypes = []any{
-	(PayloadFormat)(0),        // 0: sluice.v1.PayloadFormat
-	(AckStatus)(0),            // 1: sluice.v1.AckStatus
-	(*SubscribeRequest)(nil),  // 2: sluice.v1.SubscribeRequest
-	(*SubscribeResponse)(nil), // 3: sluice.v1.SubscribeResponse
-	(*Subscription)(nil),      // 4: sluice.v1.Subscription
-	(*Message)(nil),           // 5: sluice.v1.Message
-	(*AckRequest)(nil),        // 6: sluice.v1.AckRequest
-	(*AckResponse)(nil),       // 7: sluice.v1.AckResponse
-	(*AckResult)(nil),         // 8: sluice.v1.AckResult
-	nil,                       // 9: sluice.v1.Message.ExtraFieldsEntry
-	(*StartPosition)(nil),     // 10: sluice.v1.StartPosition
-	(*Event)(nil),             // 11: sluice.v1.Event
+	(PayloadFormat)(0),                // 0: sluice.v1.PayloadFormat
+	(AckStatus)(0),                    // 1: sluice.v1.AckStatus
+	(*SubscribeRequest)(nil),          // 2: sluice.v1.SubscribeRequest
+	(*RetryPolicy)(nil),               // 3: sluice.v1.RetryPolicy
+	(*SubscribeResponse)(nil),         // 4: sluice.v1.SubscribeResponse
+	(*Subscription)(nil),              // 5: sluice.v1.Subscription
+	(*Message)(nil),                   // 6: sluice.v1.Message
+	(*AckRequest)(nil),                // 7: sluice.v1.AckRequest
+	(*AckResponse)(nil),               // 8: sluice.v1.AckResponse
+	(*AckResult)(nil),                 // 9: sluice.v1.AckResult
+	(*NackRequest)(nil),               // 10: sluice.v1.NackRequest
+	(*NackResponse)(nil),              // 11: sluice.v1.NackResponse
+	(*ExtendAckDeadlineRequest)(nil),  // 12: sluice.v1.ExtendAckDeadlineRequest
+	(*ExtendAckDeadlineResponse)(nil), // 13: sluice.v1.ExtendAckDeadlineResponse
+	(*RejectRequest)(nil),             // 14: sluice.v1.RejectRequest
+	(*RejectResponse)(nil),            // 15: sluice.v1.RejectResponse
+	nil,                               // 16: sluice.v1.Message.ExtraFieldsEntry
+	(*StartPosition)(nil),             // 17: sluice.v1.StartPosition
+	(*durationpb.Duration)(nil),       // 18: google.protobuf.Duration
+	(*Event)(nil),                     // 19: sluice.v1.Event
 }
 var file_sluice_v1_subscriber_proto_depIdxs = []int32{
-	10, // 0: sluice.v1.SubscribeRequest.start:type_name -> sluice.v1.StartPosition
+	17, // 0: sluice.v1.SubscribeRequest.start:type_name -> sluice.v1.StartPosition
 	0,  // 1: sluice.v1.SubscribeRequest.payload_format:type_name -> sluice.v1.PayloadFormat
-	4,  // 2: sluice.v1.SubscribeResponse.subscription:type_name -> sluice.v1.Subscription
-	5,  // 3: sluice.v1.SubscribeResponse.messages:type_name -> sluice.v1.Message
-	11, // 4: sluice.v1.Message.event:type_name -> sluice.v1.Event
-	9,  // 5: sluice.v1.Message.extra_fields:type_name -> sluice.v1.Message.ExtraFieldsEntry
-	8,  // 6: sluice.v1.AckResponse.results:type_name -> sluice.v1.AckResult
-	1,  // 7: sluice.v1.AckResult.status:type_name -> sluice.v1.AckStatus
-	2,  // 8: sluice.v1.SubscriberService.Subscribe:input_type -> sluice.v1.SubscribeRequest
-	6,  // 9: sluice.v1.SubscriberService.Ack:input_type -> sluice.v1.AckRequest
-	3,  // 10: sluice.v1.SubscriberService.Subscribe:output_type -> sluice.v1.SubscribeResponse
-	7,  // 11: sluice.v1.SubscriberService.Ack:output_type -> sluice.v1.AckResponse
-	10, // [10:12] is the sub-list for method output_type
-	8,  // [8:10] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	18, // 2: sluice.v1.SubscribeRequest.ack_deadline:type_name -> google.protobuf.Duration
+	3,  // 3: sluice.v1.SubscribeRequest.retry_policy:type_name -> sluice.v1.RetryPolicy
+	18, // 4: sluice.v1.RetryPolicy.minimum_backoff:type_name -> google.protobuf.Duration
+	18, // 5: sluice.v1.RetryPolicy.maximum_backoff:type_name -> google.protobuf.Duration
+	5,  // 6: sluice.v1.SubscribeResponse.subscription:type_name -> sluice.v1.Subscription
+	6,  // 7: sluice.v1.SubscribeResponse.messages:type_name -> sluice.v1.Message
+	19, // 8: sluice.v1.Message.event:type_name -> sluice.v1.Event
+	16, // 9: sluice.v1.Message.extra_fields:type_name -> sluice.v1.Message.ExtraFieldsEntry
+	9,  // 10: sluice.v1.AckResponse.results:type_name -> sluice.v1.AckResult
+	1,  // 11: sluice.v1.AckResult.status:type_name -> sluice.v1.AckStatus
+	18, // 12: sluice.v1.NackRequest.delay:type_name -> google.protobuf.Duration
+	9,  // 13: sluice.v1.NackResponse.results:type_name -> sluice.v1.AckResult
+	18, // 14: sluice.v1.ExtendAckDeadlineRequest.ack_deadline:type_name -> google.protobuf.Duration
+	9,  // 15: sluice.v1.ExtendAckDeadlineResponse.results:type_name -> sluice.v1.AckResult
+	9,  // 16: sluice.v1.RejectResponse.results:type_name -> sluice.v1.AckResult
+	2,  // 17: sluice.v1.SubscriberService.Subscribe:input_type -> sluice.v1.SubscribeRequest
+	7,  // 18: sluice.v1.SubscriberService.Ack:input_type -> sluice.v1.AckRequest
+	10, // 19: sluice.v1.SubscriberService.Nack:input_type -> sluice.v1.NackRequest
+	12, // 20: sluice.v1.SubscriberService.ExtendAckDeadline:input_type -> sluice.v1.ExtendAckDeadlineRequest
+	14, // 21: sluice.v1.SubscriberService.Reject:input_type -> sluice.v1.RejectRequest
+	4,  // 22: sluice.v1.SubscriberService.Subscribe:output_type -> sluice.v1.SubscribeResponse
+	8,  // 23: sluice.v1.SubscriberService.Ack:output_type -> sluice.v1.AckResponse
+	11, // 24: sluice.v1.SubscriberService.Nack:output_type -> sluice.v1.NackResponse
+	13, // 25: sluice.v1.SubscriberService.ExtendAckDeadline:output_type -> sluice.v1.ExtendAckDeadlineResponse
+	15, // 26: sluice.v1.SubscriberService.Reject:output_type -> sluice.v1.RejectResponse
+	22, // [22:27] is the sub-list for method output_type
+	17, // [17:22] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_subscriber_proto_init() }
@@ -673,7 +1132,7 @@ func file_sluice_v1_subscriber_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_subscriber_proto_rawDesc), len(file_sluice_v1_subscriber_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   8,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SubscriberService_Subscribe_FullMethodName = "/sluice.v1.SubscriberService/Subscribe"
-	SubscriberService_Ack_FullMethodName       = "/sluice.v1.SubscriberService/Ack"
+	SubscriberService_Subscribe_FullMethodName         = "/sluice.v1.SubscriberService/Subscribe"
+	SubscriberService_Ack_FullMethodName               = "/sluice.v1.SubscriberService/Ack"
+	SubscriberService_Nack_FullMethodName              = "/sluice.v1.SubscriberService/Nack"
+	SubscriberService_ExtendAckDeadline_FullMethodName = "/sluice.v1.SubscriberService/ExtendAckDeadline"
+	SubscriberService_Reject_FullMethodName            = "/sluice.v1.SubscriberService/Reject"
 )
 
 // SubscriberServiceClient is the client API for SubscriberService service.
@@ -40,8 +43,15 @@ type SubscriberServiceClient interface {
 	// Without a group it is an independent reader (XREAD) from `start`:
 	// every subscriber sees every entry, nothing is pending, nothing is acked.
 	//
-	// The stream ends with UNAVAILABLE when the server shuts down; the
-	// messages it held stay pending for redelivery.
+	// A message that is not acked within the ack deadline after it was sent
+	// is redelivered to a live subscriber of the group (after the retry
+	// backoff), with delivery_attempt incremented; after max_deliveries
+	// deliveries it goes to the stream's dead-letter stream instead. When the
+	// subscription ends (the client cancels, the connection drops, or the
+	// server shuts down) the messages it held become available to the group's
+	// other subscribers at once.
+	//
+	// The stream ends with UNAVAILABLE when the server shuts down.
 	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeResponse], error)
 	// Ack acknowledges delivered messages (XACK, batched per stream and group).
 	// Acking twice, or acking a message that is no longer pending, is not an
@@ -49,6 +59,16 @@ type SubscriberServiceClient interface {
 	// fails the whole request with INVALID_ARGUMENT and acks nothing. Any
 	// server replica can take an ack: the ack ID carries all that is needed.
 	Ack(ctx context.Context, in *AckRequest, opts ...grpc.CallOption) (*AckResponse, error)
+	// Nack gives messages back for redelivery after a delay (default: the
+	// subscription's retry backoff for that attempt). The schedule lives in
+	// Redis's pending entries list, so it survives server restarts.
+	Nack(ctx context.Context, in *NackRequest, opts ...grpc.CallOption) (*NackResponse, error)
+	// ExtendAckDeadline gives the holder more time: each message's deadline is
+	// set to now plus the given duration. It does not count as a delivery.
+	ExtendAckDeadline(ctx context.Context, in *ExtendAckDeadlineRequest, opts ...grpc.CallOption) (*ExtendAckDeadlineResponse, error)
+	// Reject sends messages straight to the stream's dead-letter stream with
+	// the caller's reason, and acks them, in one atomic step per message.
+	Reject(ctx context.Context, in *RejectRequest, opts ...grpc.CallOption) (*RejectResponse, error)
 }
 
 type subscriberServiceClient struct {
@@ -88,6 +108,36 @@ func (c *subscriberServiceClient) Ack(ctx context.Context, in *AckRequest, opts 
 	return out, nil
 }
 
+func (c *subscriberServiceClient) Nack(ctx context.Context, in *NackRequest, opts ...grpc.CallOption) (*NackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NackResponse)
+	err := c.cc.Invoke(ctx, SubscriberService_Nack_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *subscriberServiceClient) ExtendAckDeadline(ctx context.Context, in *ExtendAckDeadlineRequest, opts ...grpc.CallOption) (*ExtendAckDeadlineResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExtendAckDeadlineResponse)
+	err := c.cc.Invoke(ctx, SubscriberService_ExtendAckDeadline_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *subscriberServiceClient) Reject(ctx context.Context, in *RejectRequest, opts ...grpc.CallOption) (*RejectResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectResponse)
+	err := c.cc.Invoke(ctx, SubscriberService_Reject_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SubscriberServiceServer is the server API for SubscriberService service.
 // All implementations must embed UnimplementedSubscriberServiceServer
 // for forward compatibility.
@@ -105,8 +155,15 @@ type SubscriberServiceServer interface {
 	// Without a group it is an independent reader (XREAD) from `start`:
 	// every subscriber sees every entry, nothing is pending, nothing is acked.
 	//
-	// The stream ends with UNAVAILABLE when the server shuts down; the
-	// messages it held stay pending for redelivery.
+	// A message that is not acked within the ack deadline after it was sent
+	// is redelivered to a live subscriber of the group (after the retry
+	// backoff), with delivery_attempt incremented; after max_deliveries
+	// deliveries it goes to the stream's dead-letter stream instead. When the
+	// subscription ends (the client cancels, the connection drops, or the
+	// server shuts down) the messages it held become available to the group's
+	// other subscribers at once.
+	//
+	// The stream ends with UNAVAILABLE when the server shuts down.
 	Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[SubscribeResponse]) error
 	// Ack acknowledges delivered messages (XACK, batched per stream and group).
 	// Acking twice, or acking a message that is no longer pending, is not an
@@ -114,6 +171,16 @@ type SubscriberServiceServer interface {
 	// fails the whole request with INVALID_ARGUMENT and acks nothing. Any
 	// server replica can take an ack: the ack ID carries all that is needed.
 	Ack(context.Context, *AckRequest) (*AckResponse, error)
+	// Nack gives messages back for redelivery after a delay (default: the
+	// subscription's retry backoff for that attempt). The schedule lives in
+	// Redis's pending entries list, so it survives server restarts.
+	Nack(context.Context, *NackRequest) (*NackResponse, error)
+	// ExtendAckDeadline gives the holder more time: each message's deadline is
+	// set to now plus the given duration. It does not count as a delivery.
+	ExtendAckDeadline(context.Context, *ExtendAckDeadlineRequest) (*ExtendAckDeadlineResponse, error)
+	// Reject sends messages straight to the stream's dead-letter stream with
+	// the caller's reason, and acks them, in one atomic step per message.
+	Reject(context.Context, *RejectRequest) (*RejectResponse, error)
 	mustEmbedUnimplementedSubscriberServiceServer()
 }
 
@@ -129,6 +196,15 @@ func (UnimplementedSubscriberServiceServer) Subscribe(*SubscribeRequest, grpc.Se
 }
 func (UnimplementedSubscriberServiceServer) Ack(context.Context, *AckRequest) (*AckResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Ack not implemented")
+}
+func (UnimplementedSubscriberServiceServer) Nack(context.Context, *NackRequest) (*NackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Nack not implemented")
+}
+func (UnimplementedSubscriberServiceServer) ExtendAckDeadline(context.Context, *ExtendAckDeadlineRequest) (*ExtendAckDeadlineResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExtendAckDeadline not implemented")
+}
+func (UnimplementedSubscriberServiceServer) Reject(context.Context, *RejectRequest) (*RejectResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Reject not implemented")
 }
 func (UnimplementedSubscriberServiceServer) mustEmbedUnimplementedSubscriberServiceServer() {}
 func (UnimplementedSubscriberServiceServer) testEmbeddedByValue()                           {}
@@ -180,6 +256,60 @@ func _SubscriberService_Ack_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SubscriberService_Nack_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(NackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubscriberServiceServer).Nack(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubscriberService_Nack_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubscriberServiceServer).Nack(ctx, req.(*NackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SubscriberService_ExtendAckDeadline_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExtendAckDeadlineRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubscriberServiceServer).ExtendAckDeadline(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubscriberService_ExtendAckDeadline_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubscriberServiceServer).ExtendAckDeadline(ctx, req.(*ExtendAckDeadlineRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SubscriberService_Reject_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubscriberServiceServer).Reject(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubscriberService_Reject_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubscriberServiceServer).Reject(ctx, req.(*RejectRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SubscriberService_ServiceDesc is the grpc.ServiceDesc for SubscriberService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -190,6 +320,18 @@ var SubscriberService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Ack",
 			Handler:    _SubscriberService_Ack_Handler,
+		},
+		{
+			MethodName: "Nack",
+			Handler:    _SubscriberService_Nack_Handler,
+		},
+		{
+			MethodName: "ExtendAckDeadline",
+			Handler:    _SubscriberService_ExtendAckDeadline_Handler,
+		},
+		{
+			MethodName: "Reject",
+			Handler:    _SubscriberService_Reject_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/streams"
+)
+
+const maxReasonLen = 1024
+
+// Ack implements sluice.v1.SubscriberService.
+func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.AckResponse, error) {
+	refs, err := decodeAckIDs(req.GetAckIds())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.store.Ack(ctx, refs)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &sluicev1.AckResponse{Results: ackResults(res)}, nil
+}
+
+// Nack implements sluice.v1.SubscriberService.
+func (s *Server) Nack(ctx context.Context, req *sluicev1.NackRequest) (*sluicev1.NackResponse, error) {
+	refs, err := decodeAckIDs(req.GetAckIds())
+	if err != nil {
+		return nil, err
+	}
+	if len(req.GetReason()) > maxReasonLen {
+		return nil, invalid("reason", "%d bytes; the limit is %d", len(req.GetReason()), maxReasonLen)
+	}
+	if req.GetDelay() != nil {
+		d, err := duration("delay", req.GetDelay(), 0, streams.MaxWait)
+		if err != nil {
+			return nil, err
+		}
+		for i := range refs {
+			refs[i].Wait = d
+		}
+	} // else each ref keeps the backoff its ack ID carries
+	res, err := s.store.Nack(ctx, refs, req.GetReason())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &sluicev1.NackResponse{Results: ackResults(res)}, nil
+}
+
+// ExtendAckDeadline implements sluice.v1.SubscriberService.
+func (s *Server) ExtendAckDeadline(ctx context.Context, req *sluicev1.ExtendAckDeadlineRequest) (*sluicev1.ExtendAckDeadlineResponse, error) {
+	refs, err := decodeAckIDs(req.GetAckIds())
+	if err != nil {
+		return nil, err
+	}
+	d, err := duration("ack_deadline", req.GetAckDeadline(), time.Second, streams.MaxWait)
+	if err != nil {
+		return nil, err
+	}
+	for i := range refs {
+		refs[i].Wait = d
+	}
+	res, err := s.store.Extend(ctx, refs)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &sluicev1.ExtendAckDeadlineResponse{Results: ackResults(res)}, nil
+}
+
+// Reject implements sluice.v1.SubscriberService.
+func (s *Server) Reject(ctx context.Context, req *sluicev1.RejectRequest) (*sluicev1.RejectResponse, error) {
+	refs, err := decodeAckIDs(req.GetAckIds())
+	if err != nil {
+		return nil, err
+	}
+	switch r := req.GetReason(); {
+	case r == "":
+		return nil, invalid("reason", "empty: say why the message is rejected; it goes to the dead-letter record")
+	case len(r) > maxReasonLen:
+		return nil, invalid("reason", "%d bytes; the limit is %d", len(r), maxReasonLen)
+	}
+	res, err := s.store.Reject(ctx, refs, req.GetReason())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &sluicev1.RejectResponse{Results: ackResults(res)}, nil
+}
+
+func decodeAckIDs(ids []string) ([]streams.Ref, error) {
+	switch {
+	case len(ids) == 0:
+		return nil, invalid("ack_ids", "no ack IDs")
+	case len(ids) > maxAckIDs:
+		return nil, invalid("ack_ids", "%d ack IDs; the limit is %d per request", len(ids), maxAckIDs)
+	}
+	refs := make([]streams.Ref, len(ids))
+	for i, id := range ids {
+		r, err := decodeAckID(id)
+		if err != nil {
+			return nil, invalid(fmt.Sprintf("ack_ids[%d]", i), "%v; pass Message.ack_id unchanged", err)
+		}
+		refs[i] = r
+	}
+	return refs, nil
+}
+
+var resultStatus = map[streams.Result]sluicev1.AckStatus{
+	streams.Done:       sluicev1.AckStatus_ACK_STATUS_ACKED,
+	streams.NotPending: sluicev1.AckStatus_ACK_STATUS_NOT_PENDING,
+	streams.Stale:      sluicev1.AckStatus_ACK_STATUS_STALE,
+}
+
+func ackResults(res []streams.Result) []*sluicev1.AckResult {
+	out := make([]*sluicev1.AckResult, len(res))
+	for i, r := range res {
+		out[i] = &sluicev1.AckResult{Status: resultStatus[r]}
+	}
+	return out
+}
+
+// duration validates a Duration field against [lo, hi].
+func duration(field string, d *durationpb.Duration, lo, hi time.Duration) (time.Duration, error) {
+	if err := d.CheckValid(); err != nil {
+		return 0, invalid(field, "%v", err)
+	}
+	v := d.AsDuration()
+	if v < lo || v > hi {
+		return 0, invalid(field, "%v is out of range: use %v to %v", v, lo, hi)
+	}
+	return v, nil
+}
