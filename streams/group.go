@@ -268,6 +268,7 @@ type dispatcher struct {
 	claimAt   time.Time   // next XAUTOCLAIM
 	cursor    string      // XAUTOCLAIM scan position
 	lastSweep time.Time
+	idleSince map[string]time.Time // consumers whose idle time Redis does not report
 }
 
 type held struct {
@@ -594,16 +595,35 @@ func (d *dispatcher) sweep(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	now := time.Now()
+	seen := make(map[string]time.Time, len(consumers))
 	for _, c := range consumers {
-		if c.Pending > 0 || c.Idle < d.s.idleConsumerTTL || live[c.Name] {
+		idle := c.Idle
+		if idle < 0 {
+			// Idle unknown (miniredis does not track it for every command):
+			// count from when this dispatcher first saw the consumer idle.
+			d.mu.Lock()
+			first, ok := d.idleSince[c.Name]
+			d.mu.Unlock()
+			if !ok {
+				first = now
+			}
+			seen[c.Name] = first
+			idle = now.Sub(first)
+		}
+		if c.Pending > 0 || idle < d.s.idleConsumerTTL || live[c.Name] {
 			continue
 		}
 		n, err := delIdleConsumer.Run(ctx, d.s.rdb, []string{d.key.stream}, d.key.group, c.Name).Int64()
 		if err == nil && n >= 0 {
 			d.s.log.Info("deleted idle consumer", "stream", d.key.stream, "group", d.key.group,
-				"consumer", c.Name, "idle", c.Idle.Round(time.Second))
+				"consumer", c.Name, "idle", idle.Round(time.Millisecond))
+			delete(seen, c.Name)
 		}
 	}
+	d.mu.Lock()
+	d.idleSince = seen
+	d.mu.Unlock()
 }
 
 // remove takes g out of the dispatcher and returns what it held; ok is false

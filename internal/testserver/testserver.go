@@ -25,6 +25,7 @@ type Server struct {
 	Conn   *grpc.ClientConn
 	Pub    sluicev1.PublisherServiceClient
 	Sub    sluicev1.SubscriberServiceClient
+	DL     sluicev1.DeadLetterServiceClient
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -52,6 +53,7 @@ func Start(tb testing.TB, redisURL string, cfg daemon.Config) *Server {
 	s.Conn = conn
 	s.Pub = sluicev1.NewPublisherServiceClient(conn)
 	s.Sub = sluicev1.NewSubscriberServiceClient(conn)
+	s.DL = sluicev1.NewDeadLetterServiceClient(conn)
 	tb.Cleanup(func() {
 		s.Stop()
 		conn.Close()
