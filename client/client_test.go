@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/sluice-io/sluice/client"
+	"google.golang.org/protobuf/types/known/durationpb"
+
 	ordersv1 "github.com/sluice-io/sluice/gen/go/examples/orders/v1"
 	ordersv2 "github.com/sluice-io/sluice/gen/go/examples/orders/v2"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -79,65 +79,120 @@ func publishOrders(t *testing.T, pub *client.Publisher, stream string, n int) []
 	return ids
 }
 
-func TestHandlerAcksOnSuccess(t *testing.T) {
+func TestHandlerAcksOnSuccessAndNacksOnError(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *testredis.Server, s *testserver.Server) {
 		stream, group := unique("s"), unique("g")
 		pub := client.NewPublisher(s.Conn)
 		sub, err := client.NewSubscriber(s.Conn, client.SubscriberConfig{Stream: stream, Group: group,
-			Start: &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: sluicev1.Edge_EDGE_EARLIEST}}},
+			Start:       &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: sluicev1.Edge_EDGE_EARLIEST}},
+			RetryPolicy: &sluicev1.RetryPolicy{MinimumBackoff: durationpb.New(300 * time.Millisecond)}},
 			client.WithConcurrency(4))
 		if err != nil {
 			t.Fatal(err)
 		}
 		publishOrders(t, pub, stream, 200)
 		var mu sync.Mutex
-		seen := map[string]bool{}
-		var failedOnce atomic.Bool
+		seen := map[string]int32{}
+		var failedAt time.Time
 		stop := consume(t, sub, func(ctx context.Context, m *client.Message) error {
 			var o ordersv1.OrderCreated
 			if err := m.Unmarshal(&o); err != nil {
 				return err
 			}
-			if o.GetOrderId() == "7" && failedOnce.CompareAndSwap(false, true) {
-				return errors.New("left pending on purpose")
-			}
 			mu.Lock()
-			seen[o.GetOrderId()] = true
-			mu.Unlock()
+			defer mu.Unlock()
+			if o.GetOrderId() == "7" && failedAt.IsZero() {
+				failedAt = time.Now()
+				return errors.New("not yet")
+			}
+			if o.GetOrderId() == "7" && time.Since(failedAt) < 250*time.Millisecond {
+				t.Errorf("redelivered after %v, before the 300 ms backoff", time.Since(failedAt))
+			}
+			seen[o.GetOrderId()] = m.GetDeliveryAttempt()
 			return nil
 		})
-		waitFor(t, "199 handled and acked", func() bool {
+		waitFor(t, "200 handled and acked", func() bool {
 			mu.Lock()
 			n := len(seen)
 			mu.Unlock()
-			return n == 199 && r.Client.XPending(t.Context(), stream, group).Val().Count == 1
+			return n == 200 && r.Client.XPending(t.Context(), stream, group).Val().Count == 0
 		})
 		if err := stop(); err != nil {
 			t.Fatalf("Consume returned %v after cancel", err)
 		}
-		pend := r.Client.XPendingExt(t.Context(), &redis.XPendingExtArgs{Stream: stream, Group: group, Start: "-", End: "+", Count: 100}).Val()
-		if len(pend) != 1 || pend[0].Consumer != sub.Consumer() {
-			t.Fatalf("pending %v, consumer %q", pend, sub.Consumer())
+		if seen["7"] != 2 || seen["8"] != 1 {
+			t.Fatalf("attempts: 7 -> %d, 8 -> %d", seen["7"], seen["8"])
 		}
-		// A new Consume with the same Subscriber keeps its consumer name and
-		// so gets the failed message back first.
-		got := make(chan *client.Message, 1)
+	})
+}
+
+func TestExplicitSettlement(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *testredis.Server, s *testserver.Server) {
+		stream, group := unique("s"), unique("g")
+		sub, _ := client.NewSubscriber(s.Conn, client.SubscriberConfig{Stream: stream, Group: group})
+		results := make(chan string, 10)
 		consume(t, sub, func(ctx context.Context, m *client.Message) error {
-			if st, err := m.Ack(ctx); err != nil || st != sluicev1.AckStatus_ACK_STATUS_ACKED {
-				t.Errorf("explicit ack: %v %v", st, err)
+			var o ordersv1.OrderCreated
+			_ = m.Unmarshal(&o)
+			var st sluicev1.AckStatus
+			var err error
+			switch o.GetOrderId() {
+			case "0":
+				if _, err = m.ExtendAckDeadline(ctx, time.Minute); err == nil {
+					st, err = m.Ack(ctx)
+				}
+			case "1":
+				st, err = m.Reject(ctx, "bad order")
 			}
-			got <- m
-			return nil
+			results <- fmt.Sprintf("%s:%v:%v", o.GetOrderId(), st, err)
+			return errors.New("ignored: the handler settled the message itself")
 		})
-		select {
-		case m := <-got:
-			if m.GetDeliveryAttempt() != 2 {
-				t.Fatalf("redelivered with attempt %d", m.GetDeliveryAttempt())
+		waitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
+		publishOrders(t, client.NewPublisher(s.Conn), stream, 2)
+		for _, want := range []string{"0:ACK_STATUS_ACKED:<nil>", "1:ACK_STATUS_ACKED:<nil>"} {
+			if got := <-results; got != want {
+				t.Fatalf("got %s, want %s", got, want)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("failed message not redelivered")
 		}
 		waitFor(t, "nothing pending", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
+		dl, err := sluicev1.NewDeadLetterServiceClient(s.Conn).ListDeadLetters(t.Context(), &sluicev1.ListDeadLettersRequest{Stream: stream})
+		if err != nil || len(dl.GetDeadLetters()) != 1 || dl.GetDeadLetters()[0].GetReason() != "bad order" {
+			t.Fatalf("dead letters: %v %v", dl, err)
+		}
+	})
+}
+
+// Publishes with idempotency keys ride out a server restart: every one
+// succeeds, and none is stored twice.
+func TestPublishRetriesWithIdempotencyKeys(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *testredis.Server, s *testserver.Server) {
+		stream := unique("s")
+		pub := client.NewPublisher(s.Conn)
+		done := make(chan error, 1)
+		go func() {
+			for i := 0; i < 200; i++ {
+				e, _ := client.NewEvent(&ordersv1.OrderCreated{OrderId: fmt.Sprint(i)}, client.WithIdempotencyKey(fmt.Sprint("order-", i)))
+				if _, err := pub.Publish(t.Context(), stream, e); err != nil {
+					done <- fmt.Errorf("publish %d: %w", i, err)
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+			done <- nil
+		}()
+		time.Sleep(50 * time.Millisecond)
+		s.Restart()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if n := r.Client.XLen(t.Context(), stream).Val(); n != 200 {
+			t.Fatalf("stream has %d entries, want 200", n)
+		}
+		// The same keys again store nothing.
+		e, _ := client.NewEvent(&ordersv1.OrderCreated{OrderId: "0"}, client.WithIdempotencyKey("order-0"))
+		if _, err := pub.Publish(t.Context(), stream, e); err != nil || r.Client.XLen(t.Context(), stream).Val() != 200 {
+			t.Fatalf("repeat: %v", err)
+		}
 	})
 }
 

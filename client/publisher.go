@@ -8,8 +8,11 @@ package client
 import (
 	"context"
 	"errors"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -17,25 +20,62 @@ import (
 
 // Publisher appends events to streams. It is safe for concurrent use.
 type Publisher struct {
-	rpc sluicev1.PublisherServiceClient
+	rpc      sluicev1.PublisherServiceClient
+	retryFor time.Duration
+}
+
+// PublisherOption tunes a Publisher.
+type PublisherOption func(*Publisher)
+
+// WithPublishRetryFor sets how long Publish keeps retrying a batch whose
+// events all have idempotency keys while the server or Redis is unavailable.
+// Default 30 s; 0 disables retries.
+func WithPublishRetryFor(d time.Duration) PublisherOption {
+	return func(p *Publisher) { p.retryFor = max(d, 0) }
 }
 
 // NewPublisher returns a Publisher over conn.
-func NewPublisher(conn grpc.ClientConnInterface) *Publisher {
-	return &Publisher{rpc: sluicev1.NewPublisherServiceClient(conn)}
+func NewPublisher(conn grpc.ClientConnInterface, opts ...PublisherOption) *Publisher {
+	p := &Publisher{rpc: sluicev1.NewPublisherServiceClient(conn), retryFor: 30 * time.Second}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
 }
 
 // Publish appends events to stream in one request and returns their entry
 // IDs, in order. Either all events are stored or, on a validation error
 // (errors.Is(err, ErrInvalidArgument)), none. It blocks until the server
-// answers or ctx ends. It does not retry: a retry after a lost answer could
-// store the events twice.
+// answers or ctx ends.
+//
+// When every event has an idempotency key (WithIdempotencyKey), Publish
+// retries with backoff while the server answers UNAVAILABLE (a restart, a
+// Redis failover): the keys make a retry of an already stored event return
+// its original ID instead of storing it twice. Without keys it does not
+// retry, since a retry after a lost answer could store the events twice.
 func (p *Publisher) Publish(ctx context.Context, stream string, events ...*sluicev1.Event) ([]string, error) {
-	res, err := p.rpc.Publish(ctx, &sluicev1.PublishRequest{Stream: stream, Events: events})
-	if err != nil {
-		return nil, wrap(err)
+	req := &sluicev1.PublishRequest{Stream: stream, Events: events}
+	retry := p.retryFor > 0
+	for _, e := range events {
+		retry = retry && e.GetIdempotencyKey() != ""
 	}
-	return res.GetIds(), nil
+	deadline := time.Now().Add(p.retryFor)
+	delay := 50 * time.Millisecond
+	for {
+		res, err := p.rpc.Publish(ctx, req)
+		if err == nil {
+			return res.GetIds(), nil
+		}
+		if !retry || status.Code(err) != codes.Unavailable || time.Now().Add(delay).After(deadline) {
+			return nil, wrap(err)
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return nil, wrap(err)
+		}
+		delay = min(2*delay, time.Second)
+	}
 }
 
 // EventOption sets an optional field of an event built by NewEvent.
@@ -43,6 +83,13 @@ type EventOption func(*sluicev1.Event)
 
 // WithKey sets the event's key.
 func WithKey(key string) EventOption { return func(e *sluicev1.Event) { e.Key = key } }
+
+// WithIdempotencyKey makes publishing the event idempotent: the server
+// stores it once per key and stream within its idempotency window, and
+// Publish may then retry safely.
+func WithIdempotencyKey(key string) EventOption {
+	return func(e *sluicev1.Event) { e.IdempotencyKey = key }
+}
 
 // WithHeader sets one header.
 func WithHeader(name, value string) EventOption {

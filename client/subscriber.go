@@ -8,10 +8,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
@@ -35,33 +37,97 @@ type SubscriberConfig struct {
 	MaxInFlight int
 	// PayloadFormat asks for JSON payloads where the server knows the type.
 	PayloadFormat sluicev1.PayloadFormat
+	// AckDeadline is how long the handler may take before the message is
+	// redelivered elsewhere. 0 means the server's default (30 s).
+	AckDeadline time.Duration
+	// MaxDeliveries before a message goes to the dead-letter stream. 0 means
+	// the server's default (10).
+	MaxDeliveries int
+	// RetryPolicy is the backoff before redelivery after a handler error or a
+	// time-out. Nil means the server's default (1 s doubling to 60 s).
+	RetryPolicy *sluicev1.RetryPolicy
 }
 
-// Handler processes one message. Returning nil acks it (unless it was acked
-// or will be acked explicitly); returning an error leaves it pending, so the
-// group redelivers it later. The context ends when Consume stops.
+// Handler processes one message. Returning nil acks it; returning an error
+// nacks it, with the error text as the reason, so the group redelivers it
+// after the retry backoff (or dead-letters it after max deliveries). A
+// message the handler settled itself (Ack, Nack, Reject) is left alone. The
+// context ends when Consume stops.
 type Handler func(ctx context.Context, m *Message) error
 
 // Message is a delivered message.
 type Message struct {
 	*sluicev1.Message
-	sub   *Subscriber
-	acked atomic.Bool
+	sub     *Subscriber
+	settled atomic.Bool
 }
 
+// ErrNoAck is returned by the settling methods of messages from independent
+// readers, which have nothing to settle.
+var ErrNoAck = errors.New("sluice: messages of independent readers cannot be acked")
+
 // Ack acknowledges the message now and waits for the server's answer. Safe
-// to call from any goroutine; a second call asks the server again, which
-// then reports ACK_STATUS_NOT_PENDING.
+// to call from any goroutine. ACK_STATUS_STALE means the message had been
+// redelivered (the deadline passed): another delivery now owns it.
 func (m *Message) Ack(ctx context.Context) (sluicev1.AckStatus, error) {
+	return m.settle(ctx, func(ids []string) (*sluicev1.AckResult, error) {
+		res, err := m.sub.rpc.Ack(ctx, &sluicev1.AckRequest{AckIds: ids})
+		return first(res.GetResults(), err)
+	})
+}
+
+// Nack gives the message back for redelivery after delay (a negative delay
+// means the subscription's retry backoff), keeping reason for the
+// dead-letter record should it end there.
+func (m *Message) Nack(ctx context.Context, delay time.Duration, reason string) (sluicev1.AckStatus, error) {
+	req := &sluicev1.NackRequest{Reason: reason}
+	if delay >= 0 {
+		req.Delay = durationpb.New(delay)
+	}
+	return m.settle(ctx, func(ids []string) (*sluicev1.AckResult, error) {
+		req.AckIds = ids
+		res, err := m.sub.rpc.Nack(ctx, req)
+		return first(res.GetResults(), err)
+	})
+}
+
+// Reject sends the message to the dead-letter stream with reason.
+func (m *Message) Reject(ctx context.Context, reason string) (sluicev1.AckStatus, error) {
+	return m.settle(ctx, func(ids []string) (*sluicev1.AckResult, error) {
+		res, err := m.sub.rpc.Reject(ctx, &sluicev1.RejectRequest{AckIds: ids, Reason: reason})
+		return first(res.GetResults(), err)
+	})
+}
+
+// ExtendAckDeadline sets the message's deadline to now + d (1 s to 10 min),
+// for a handler that needs longer. It does not settle the message.
+func (m *Message) ExtendAckDeadline(ctx context.Context, d time.Duration) (sluicev1.AckStatus, error) {
 	if m.GetAckId() == "" {
-		return sluicev1.AckStatus_ACK_STATUS_UNSPECIFIED, errors.New("sluice: messages of independent readers have no ack")
+		return sluicev1.AckStatus_ACK_STATUS_UNSPECIFIED, ErrNoAck
 	}
-	m.acked.Store(true)
-	res, err := m.sub.rpc.Ack(ctx, &sluicev1.AckRequest{AckIds: []string{m.GetAckId()}})
+	res, err := m.sub.rpc.ExtendAckDeadline(ctx, &sluicev1.ExtendAckDeadlineRequest{
+		AckIds: []string{m.GetAckId()}, AckDeadline: durationpb.New(d)})
+	r, err := first(res.GetResults(), err)
+	return r.GetStatus(), err
+}
+
+func (m *Message) settle(ctx context.Context, call func([]string) (*sluicev1.AckResult, error)) (sluicev1.AckStatus, error) {
+	if m.GetAckId() == "" {
+		return sluicev1.AckStatus_ACK_STATUS_UNSPECIFIED, ErrNoAck
+	}
+	m.settled.Store(true)
+	r, err := call([]string{m.GetAckId()})
+	return r.GetStatus(), err
+}
+
+func first(res []*sluicev1.AckResult, err error) (*sluicev1.AckResult, error) {
 	if err != nil {
-		return sluicev1.AckStatus_ACK_STATUS_UNSPECIFIED, wrap(err)
+		return nil, wrap(err)
 	}
-	return res.GetResults()[0].GetStatus(), nil
+	if len(res) != 1 {
+		return nil, errors.New("sluice: server answered with no result")
+	}
+	return res[0], nil
 }
 
 // Unmarshal decodes the payload (binary or JSON) into dst.
@@ -195,9 +261,21 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 		go func() {
 			defer workers.Done()
 			for m := range work {
-				if err := h(ctx, m); err == nil && m.GetAckId() != "" && !m.acked.Load() {
-					acks.add(m.GetAckId())
+				err := h(ctx, m)
+				if m.GetAckId() == "" || m.settled.Load() {
+					continue
 				}
+				if err == nil {
+					acks.add(m.GetAckId())
+					continue
+				}
+				// Nack at once: the retry backoff starts now, not when the
+				// ack deadline runs out.
+				nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				if _, nerr := m.Nack(nctx, -1, truncate(err.Error(), 1024)); nerr != nil {
+					s.log.Warn("sluice nack failed; the message is redelivered after its deadline", "id", m.GetId(), "err", nerr)
+				}
+				cancel()
 			}
 		}()
 	}
@@ -247,6 +325,11 @@ func (s *Subscriber) receiveOnce(ctx context.Context, work chan<- *Message, last
 		Start:         s.cfg.Start,
 		MaxInFlight:   int32(s.cfg.MaxInFlight),
 		PayloadFormat: s.cfg.PayloadFormat,
+		MaxDeliveries: int32(s.cfg.MaxDeliveries),
+		RetryPolicy:   s.cfg.RetryPolicy,
+	}
+	if s.cfg.AckDeadline > 0 {
+		req.AckDeadline = durationpb.New(s.cfg.AckDeadline)
 	}
 	if s.cfg.Group == "" && *lastID != "" {
 		req.Start = &sluicev1.StartPosition{Position: &sluicev1.StartPosition_AfterId{AfterId: *lastID}}
@@ -344,4 +427,14 @@ func (a *acker) send(ctx context.Context, ids []string) {
 	if err != nil {
 		a.s.log.Warn("sluice acks failed; the messages will be redelivered", "count", len(ids), "err", err)
 	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
