@@ -99,6 +99,11 @@ func (m *Message) Reject(ctx context.Context, reason string) (sluicev1.AckStatus
 	})
 }
 
+// Hold tells Consume not to settle the message when the handler returns: it
+// stays pending until someone settles it, its deadline passes, or the
+// subscription ends (which makes it available to other subscribers).
+func (m *Message) Hold() { m.settled.Store(true) }
+
 // ExtendAckDeadline sets the message's deadline to now + d (1 s to 10 min),
 // for a handler that needs longer. It does not settle the message.
 func (m *Message) ExtendAckDeadline(ctx context.Context, d time.Duration) (sluicev1.AckStatus, error) {

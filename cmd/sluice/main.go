@@ -34,7 +34,12 @@ import (
 
 const usage = `usage:
   sluice publish   --stream S --type T (--json '{...}' | --data TEXT | --data @FILE) [--key K] [--header NAME=VALUE]...
-  sluice subscribe --stream S [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N] [--no-ack]
+                   [--idempotency-key K]
+  sluice subscribe --stream S [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N]
+                   [--no-ack | --nack | --reject REASON] [--ack-deadline D] [--max-deliveries N]
+  sluice dlq list    --stream S [--limit N]
+  sluice dlq redrive --stream S (--all | --id ID...) [--to STREAM]
+  sluice dlq purge   --stream S (--all | --id ID...) --yes
 
 Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070).
 Run 'sluice COMMAND -h' for a command's flags.
@@ -66,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return publish(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "subscribe":
 		return subscribe(ctx, args[1:], stdout, stderr, getenv)
+	case "dlq":
+		return dlq(ctx, args[1:], stdout, stderr, getenv)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -107,6 +114,7 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	contentType := fs.String("content-type", "", "payload media type (default application/protobuf for --data, application/json for --json)")
 	version := fs.String("version", "", "schema version (default: from the type's package, e.g. v1)")
 	key := fs.String("key", "", "event key")
+	idem := fs.String("idempotency-key", "", "publish at most once per key within the server's window; retried while the server is unavailable")
 	headers := headerFlag{}
 	fs.Var(headers, "header", "header NAME=VALUE (repeatable)")
 	if err := envflag.Parse(fs, args, map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
@@ -118,7 +126,7 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if (*js == "") == (*data == "") {
 		return errors.New("publish needs exactly one of --json and --data")
 	}
-	ev := &sluicev1.Event{Type: *typ, Version: *version, ContentType: *contentType, Key: *key}
+	ev := &sluicev1.Event{Type: *typ, Version: *version, ContentType: *contentType, Key: *key, IdempotencyKey: *idem}
 	if len(headers) > 0 {
 		ev.Headers = headers
 	}
@@ -230,8 +238,6 @@ func toOutput(stream, group string, m *sluicev1.Message) output {
 	return o
 }
 
-var errNoAck = errors.New("--no-ack")
-
 func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, server := newFlagSet("subscribe", stderr)
 	stream := fs.String("stream", "", "stream name (required)")
@@ -240,6 +246,10 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	from := fs.String("from", "newest", "where a new group or a reader starts: earliest, newest, an entry ID (exclusive), an RFC 3339 time, or a duration ago (15m)")
 	count := fs.Int("count", 0, "exit after this many messages (0: run until interrupted)")
 	noAck := fs.Bool("no-ack", false, "leave messages pending instead of acking them")
+	nack := fs.Bool("nack", false, "nack messages instead of acking them (redelivered after the retry backoff)")
+	reject := fs.String("reject", "", "dead-letter messages with this reason instead of acking them")
+	ackDeadline := fs.Duration("ack-deadline", 0, "ack deadline of the subscription (default: the server's, 30s)")
+	maxDeliveries := fs.Int("max-deliveries", 0, "deliveries before dead-lettering (default: the server's, 10)")
 	if err := envflag.Parse(fs, args, map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
 		return err
 	}
@@ -258,8 +268,17 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer conn.Close()
+	settle := 0
+	for _, b := range []bool{*noAck, *nack, *reject != ""} {
+		if b {
+			settle++
+		}
+	}
+	if settle > 1 {
+		return errors.New("use at most one of --no-ack, --nack and --reject")
+	}
 	cfg := client.SubscriberConfig{Stream: *stream, Group: *group, Consumer: *consumer, Start: start,
-		PayloadFormat: sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON}
+		PayloadFormat: sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON, AckDeadline: *ackDeadline, MaxDeliveries: *maxDeliveries}
 	if *count > 0 {
 		// Never hold more than we will print: the rest stays for others.
 		cfg.MaxInFlight = min(*count, 1000)
@@ -272,9 +291,10 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	defer cancel()
 	enc := json.NewEncoder(stdout)
 	printed := 0
-	err = sub.Consume(ctx, func(_ context.Context, m *client.Message) error {
+	err = sub.Consume(ctx, func(hctx context.Context, m *client.Message) error {
 		if *count > 0 && printed >= *count {
-			return errNoAck
+			m.Hold() // not ours to print: pending, released when we exit
+			return nil
 		}
 		if err := enc.Encode(toOutput(*stream, *group, m.Message)); err != nil {
 			cancel()
@@ -284,10 +304,110 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		if *count > 0 && printed == *count {
 			cancel()
 		}
-		if *noAck {
-			return errNoAck
+		switch {
+		case *group == "":
+		case *noAck:
+			m.Hold()
+		case *nack:
+			_, err := m.Nack(context.WithoutCancel(hctx), -1, "nacked with sluice subscribe --nack")
+			return err
+		case *reject != "":
+			_, err := m.Reject(context.WithoutCancel(hctx), *reject)
+			return err
 		}
 		return nil
 	})
 	return err
+}
+
+func dlq(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("dlq needs a command: list, redrive or purge")
+	}
+	op := args[0]
+	fs, server := newFlagSet("dlq "+op, stderr)
+	stream := fs.String("stream", "", "source stream whose dead letters to manage (required)")
+	limit := fs.Int("limit", 100, "list: most records to print")
+	all := fs.Bool("all", false, "redrive / purge: every record")
+	to := fs.String("to", "", "redrive: publish to this stream instead of each record's source")
+	yes := fs.Bool("yes", false, "purge: confirm deleting records for good")
+	var ids multiFlag
+	fs.Var(&ids, "id", "redrive / purge: record ID (repeatable)")
+	if err := envflag.Parse(fs, args[1:], map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
+		return err
+	}
+	if *stream == "" {
+		return errors.New("dlq needs --stream")
+	}
+	if op != "list" && *all == (len(ids) > 0) {
+		return fmt.Errorf("dlq %s needs either --all or --id", op)
+	}
+	conn, err := dial(*server)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rpc := sluicev1.NewDeadLetterServiceClient(conn)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	enc := json.NewEncoder(stdout)
+	switch op {
+	case "list":
+		token := ""
+		for printed := 0; printed < *limit; {
+			res, err := rpc.ListDeadLetters(ctx, &sluicev1.ListDeadLettersRequest{Stream: *stream,
+				PageSize: int32(min(*limit-printed, 1000)), PageToken: token})
+			if err != nil {
+				return err
+			}
+			for _, d := range res.GetDeadLetters() {
+				o := toOutput(d.GetSourceStream(), d.GetGroup(), &sluicev1.Message{Id: d.GetSourceId(), Event: d.GetEvent(),
+					DeliveryAttempt: d.GetDeliveryAttempts(), ExtraFields: d.GetExtraFields()})
+				if err := enc.Encode(deadLetterOutput{ID: d.GetId(), Reason: d.GetReason(),
+					DeadLetteredAt: d.GetDeadLetteredAt().AsTime().UTC().Format(time.RFC3339Nano), Source: o}); err != nil {
+					return err
+				}
+				printed++
+			}
+			if token = res.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		return nil
+	case "redrive":
+		res, err := rpc.RedriveDeadLetters(ctx, &sluicev1.RedriveDeadLettersRequest{Stream: *stream, Ids: ids, TargetStream: *to})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "redriven: %d, not found: %d\n", len(res.GetNewIds()), len(res.GetMissingIds()))
+		return nil
+	case "purge":
+		if !*yes {
+			return errors.New("purge deletes dead letters for good: add --yes to confirm")
+		}
+		res, err := rpc.PurgeDeadLetters(ctx, &sluicev1.PurgeDeadLettersRequest{Stream: *stream, Ids: ids})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "purged: %d\n", res.GetDeleted())
+		return nil
+	}
+	return fmt.Errorf("unknown dlq command %q: use list, redrive or purge", op)
+}
+
+type deadLetterOutput struct {
+	ID             string `json:"id"`
+	Reason         string `json:"reason"`
+	DeadLetteredAt string `json:"dead_lettered_at"`
+	Source         output `json:"source"`
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+func (m *multiFlag) Set(v string) error {
+	*m = append(*m, v)
+	return nil
 }

@@ -90,6 +90,41 @@ func TestPublishAndSubscribe(t *testing.T) {
 	}
 }
 
+func TestDeadLetterCommands(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	env := map[string]string{"SLUICE_SERVER": s.Addr}
+	for _, d := range []string{"one", "two"} {
+		if _, err := sluice(t, env, "publish", "--stream", "jobs", "--type", "demo.Job", "--content-type", "text/plain",
+			"--data", d, "--idempotency-key", d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := sluice(t, env, "subscribe", "--stream", "jobs", "--group", "w", "--from", "earliest", "--count", "2", "--reject", "cannot parse")
+	if err != nil || strings.Count(out, "\n") != 2 {
+		t.Fatalf("subscribe --reject: %s %v", out, err)
+	}
+	out, err = sluice(t, env, "dlq", "list", "--stream", "jobs")
+	if err != nil || strings.Count(out, `"reason":"cannot parse"`) != 2 || !strings.Contains(out, `"payload_text":"one"`) {
+		t.Fatalf("dlq list: %s %v", out, err)
+	}
+	var first struct{ ID string }
+	_ = json.Unmarshal([]byte(strings.Split(out, "\n")[0]), &first)
+	if _, err := sluice(t, env, "dlq", "purge", "--stream", "jobs", "--all"); err == nil {
+		t.Fatal("purge without --yes worked")
+	}
+	if out, err = sluice(t, env, "dlq", "redrive", "--stream", "jobs", "--id", first.ID); err != nil || out != "redriven: 1, not found: 0\n" {
+		t.Fatalf("redrive: %q %v", out, err)
+	}
+	if out, err = sluice(t, env, "dlq", "purge", "--stream", "jobs", "--all", "--yes"); err != nil || out != "purged: 1\n" {
+		t.Fatalf("purge: %q %v", out, err)
+	}
+	out, err = sluice(t, env, "subscribe", "--stream", "jobs", "--group", "w", "--count", "1")
+	if err != nil || !strings.Contains(out, `"payload_text":"one"`) || !strings.Contains(out, `"sluice-dead-letter-id"`) {
+		t.Fatalf("redriven message: %s %v", out, err)
+	}
+}
+
 func TestBadUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{},
@@ -99,6 +134,11 @@ func TestBadUsage(t *testing.T) {
 		{"subscribe"},
 		{"subscribe", "--stream", "s", "--from", "yesterday"},
 		{"subscribe", "--stream", "s", "--count", "-1"},
+		{"subscribe", "--stream", "s", "--no-ack", "--nack"},
+		{"dlq"},
+		{"dlq", "list"},
+		{"dlq", "redrive", "--stream", "s"},
+		{"dlq", "nope", "--stream", "s"},
 	} {
 		if _, err := sluice(t, nil, args...); err == nil {
 			t.Errorf("%q: no error", args)
