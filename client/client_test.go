@@ -214,9 +214,10 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 		waitFor(t, "first 5", func() bool { return groupN.Load() == 5 && readN.Load() == 5 })
 		name := sub.Consumer()
 		s.Restart()
-		// Publishing may race the reconnect; both must still get everything.
+		// Publishing may race the reconnect (the key makes retrying safe);
+		// both subscribers must still get everything, once.
 		waitFor(t, "publish after restart", func() bool {
-			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "x.v1.Y"})
+			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "x.v1.Y", IdempotencyKey: "after-restart"})
 			return err == nil
 		})
 		waitFor(t, "delivery after restart", func() bool { return groupN.Load() == 6 && readN.Load() == 6 })

@@ -28,6 +28,7 @@ type Server struct {
 	// Embedded is set for a miniredis backend.
 	Embedded *miniredis.Miniredis
 	cmd      *exec.Cmd
+	args     []string
 	exited   chan struct{}
 	log      *syncBuffer
 }
@@ -66,15 +67,11 @@ func StartWithArgs(tb testing.TB, extraArgs ...string) *Server {
 			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--save", "", "--appendonly", "no", "--dir", tb.TempDir(),
 		}, extraArgs...)
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), log: new(syncBuffer)}
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), log: new(syncBuffer), args: append([]string{path}, args...)}
 		s.URL = "redis://" + s.Addr
-		s.cmd = exec.Command(path, args...)
-		s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-		if err := s.cmd.Start(); err != nil {
+		if err := s.start(); err != nil {
 			tb.Fatalf("starting redis-server: %v", err)
 		}
-		s.exited = make(chan struct{})
-		go func() { _ = s.cmd.Wait(); close(s.exited) }()
 		if lastErr = s.waitReady(); lastErr == nil {
 			s.Client = redis.NewClient(&redis.Options{Addr: s.Addr})
 			tb.Cleanup(s.stop)
@@ -99,6 +96,29 @@ func StartEmbedded(tb testing.TB) *Server {
 // Real reports whether this is a real redis-server.
 func (s *Server) Real() bool { return s.Embedded == nil }
 
+func (s *Server) start() error {
+	s.cmd = exec.Command(s.args[0], s.args[1:]...)
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	s.exited = make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(s.exited) }()
+	return nil
+}
+
+// Restart starts a killed server again, same port, same data directory (so
+// with persistence on it reloads its data), and waits until it answers.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	if err := s.start(); err != nil {
+		tb.Fatalf("restarting redis-server: %v", err)
+	}
+	if err := s.waitReady(); err != nil {
+		tb.Fatalf("redis-server did not come back: %v", err)
+	}
+}
+
 // Kill stops the server at once (SIGKILL), as a crash would.
 func (s *Server) Kill() {
 	if s.cmd != nil {
@@ -110,7 +130,7 @@ func (s *Server) Kill() {
 func (s *Server) waitReady() error {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 	defer c.Close()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // loading a large AOF takes a while
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		err := c.Ping(ctx).Err()

@@ -1,0 +1,303 @@
+// Package crashtest holds the end-to-end fault test of Sluice's delivery
+// guarantees: real redis-server (AOF, fsync always), a real sluiced binary,
+// real subscriber processes, all killed with SIGKILL and restarted while
+// traffic flows. Its length is SLUICE_CRASH_SECONDS (default 20 s of chaos;
+// the README gives the longer setting).
+package crashtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/sluice-io/sluice/client"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/testredis"
+)
+
+const (
+	stream     = "orders"
+	group      = "crash"
+	nWorkers   = 3
+	nPublisher = 2
+	batch      = 5
+)
+
+func build(t *testing.T, pkg, out string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-race", "-o", out, pkg)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+}
+
+// proc is a restartable child process whose stdout lines are collected.
+type proc struct {
+	name  string
+	args  []string
+	env   []string
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	lines func(string)
+	wg    sync.WaitGroup
+}
+
+func (p *proc) start(t *testing.T) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cmd := exec.Command(p.args[0], p.args[1:]...)
+	cmd.Env = append(os.Environ(), p.env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &prefixWriter{t: t, prefix: p.name}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", p.name, err)
+	}
+	p.cmd = cmd
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if p.lines != nil {
+				p.lines(sc.Text())
+			}
+		}
+		_ = cmd.Wait()
+	}()
+}
+
+func (p *proc) signal(sig syscall.Signal) {
+	p.mu.Lock()
+	cmd := p.cmd
+	p.mu.Unlock()
+	if cmd != nil {
+		_ = cmd.Process.Signal(sig)
+	}
+	p.wg.Wait()
+}
+
+type prefixWriter struct {
+	t      *testing.T
+	prefix string
+	done   atomic.Bool
+}
+
+func (w *prefixWriter) Write(b []byte) (int, error) {
+	if !w.done.Load() && testing.Verbose() {
+		w.t.Logf("%s: %s", w.prefix, strings.TrimSpace(string(b)))
+	}
+	return len(b), nil
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func TestCrashes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the crash test runs real processes for a while")
+	}
+	chaos := 20 * time.Second
+	if v := os.Getenv("SLUICE_CRASH_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3600 {
+			t.Fatalf("SLUICE_CRASH_SECONDS=%q: want 1..3600", v)
+		}
+		chaos = time.Duration(n) * time.Second
+	}
+	bin := t.TempDir()
+	build(t, "github.com/sluice-io/sluice/cmd/sluiced", filepath.Join(bin, "sluiced"))
+	build(t, "github.com/sluice-io/sluice/internal/crashtest/worker", filepath.Join(bin, "worker"))
+
+	rds := testredis.StartWithArgs(t, "--appendonly", "yes", "--appendfsync", "always")
+	addr := freeAddr(t)
+	sluiced := &proc{name: "sluiced", args: []string{filepath.Join(bin, "sluiced"), "--listen", addr,
+		"--shutdown-timeout", "2s", "--log-level", "warn"}, env: []string{"REDIS_URL=" + rds.URL}}
+	sluiced.start(t)
+	t.Cleanup(func() { sluiced.signal(syscall.SIGKILL) })
+
+	var mu sync.Mutex
+	processed := map[string]int{} // key -> deliveries seen by workers
+	deliveries := 0
+	workers := make([]*proc, nWorkers)
+	for i := range workers {
+		w := &proc{name: fmt.Sprint("worker", i), args: []string{filepath.Join(bin, "worker"),
+			"--server", addr, "--stream", stream, "--group", group}}
+		w.lines = func(line string) {
+			f := strings.Fields(line)
+			if len(f) == 4 && f[0] == "PROCESS" {
+				mu.Lock()
+				processed[f[1]]++
+				deliveries++
+				mu.Unlock()
+			}
+		}
+		w.start(t)
+		workers[i] = w
+		t.Cleanup(func() { w.signal(syscall.SIGKILL) })
+	}
+
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pub := client.NewPublisher(conn, client.WithPublishRetryFor(5*time.Second))
+
+	// Publishers: batches of events with idempotency keys; a batch whose
+	// Publish failed is retried with the same keys until it is acknowledged,
+	// even after publishing stops, so that every batch ever sent is known.
+	ctx, stopPublishing := context.WithCancel(t.Context())
+	var acked sync.Map // key -> entry ID, for every acknowledged publish
+	var nAcked, poisoned atomic.Int64
+	var pubs sync.WaitGroup
+	for p := 0; p < nPublisher; p++ {
+		pubs.Add(1)
+		go func() {
+			defer pubs.Done()
+			for n := 0; ctx.Err() == nil; n++ {
+				events := make([]*sluicev1.Event, batch)
+				keys := make([]string, batch)
+				for i := range events {
+					keys[i] = fmt.Sprintf("p%d-%d-%d", p, n, i)
+					if rand.IntN(200) == 0 {
+						keys[i] = "poison-" + keys[i]
+					}
+					events[i] = &sluicev1.Event{Type: "crash.v1.Order", ContentType: "text/plain", IdempotencyKey: keys[i],
+						Data: &sluicev1.Event_Payload{Payload: []byte(keys[i])}}
+				}
+				for t.Context().Err() == nil {
+					cctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+					ids, err := pub.Publish(cctx, stream, events...)
+					cancel()
+					if err == nil {
+						for i, k := range keys {
+							acked.Store(k, ids[i])
+							nAcked.Add(1)
+							if strings.HasPrefix(k, "poison") {
+								poisoned.Add(1)
+							}
+						}
+						break
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+
+	// Chaos: every 1 to 3 s, SIGKILL something and bring it back: a
+	// worker, sluiced, a worker, Redis, and again.
+	kills := map[string]int{}
+	end := time.Now().Add(chaos)
+	for round := 0; time.Now().Before(end); round++ {
+		time.Sleep(time.Duration(1000+rand.IntN(2000)) * time.Millisecond)
+		switch round % 4 {
+		case 0, 2:
+			w := workers[rand.IntN(nWorkers)]
+			w.signal(syscall.SIGKILL)
+			w.start(t)
+			kills["worker"]++
+		case 1:
+			sluiced.signal(syscall.SIGKILL)
+			sluiced.start(t)
+			kills["sluiced"]++
+		case 3:
+			rds.Kill()
+			time.Sleep(100 * time.Millisecond)
+			rds.Restart(t)
+			kills["redis"]++
+		}
+	}
+	stopPublishing()
+	pubs.Wait()
+
+	// Drain: wait until the group has consumed and settled everything.
+	rc := redis.NewClient(&redis.Options{Addr: rds.Addr})
+	defer rc.Close()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		groups, err := rc.XInfoGroups(t.Context(), stream).Result()
+		if err == nil && len(groups) == 1 && groups[0].Pending == 0 && groups[0].Lag == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("group did not drain: %+v %v", groups, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, w := range workers {
+		w.signal(syscall.SIGTERM)
+	}
+
+	dead := map[string]bool{}
+	dlq, err := rc.XRange(t.Context(), "{"+stream+"}:sluice:dlq", "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range dlq {
+		dead[fmt.Sprint(m.Values["payload"])] = true
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	lost, unexpectedDead, published := 0, 0, 0
+	acked.Range(func(k, _ any) bool {
+		key := k.(string)
+		published++
+		switch {
+		case strings.HasPrefix(key, "poison") && !dead[key]:
+			lost++
+			t.Errorf("poison message %s is not in the dead-letter stream", key)
+		case !strings.HasPrefix(key, "poison") && processed[key] == 0:
+			lost++
+			t.Errorf("acknowledged publish %s was never delivered", key)
+		}
+		return true
+	})
+	for k := range dead {
+		if !strings.HasPrefix(k, "poison") {
+			unexpectedDead++
+			t.Errorf("%s is in the dead-letter stream", k)
+		}
+	}
+	stored, _ := rc.XLen(t.Context(), stream).Result()
+	duplicates := deliveries - len(processed)
+	t.Logf("crash test: %v of chaos, kills %v", chaos, kills)
+	fmt.Printf("crash-test: published=%d acked=%d dead-lettered=%d lost=%d duplicates=%d stored=%d unexpected-dead=%d\n",
+		published, published-len(dead), len(dead), lost, duplicates, stored, unexpectedDead)
+	if lost != 0 || unexpectedDead != 0 {
+		t.Fatalf("lost %d acknowledged publishes, %d unexpected dead letters", lost, unexpectedDead)
+	}
+	if int64(published) != stored {
+		t.Errorf("stream holds %d entries for %d acknowledged publishes: idempotency keys did not prevent duplicates", stored, published)
+	}
+	if published == 0 || deliveries == 0 {
+		t.Fatal("no traffic")
+	}
+}
