@@ -40,9 +40,6 @@ type Entry struct {
 	// Extra holds fields outside Sluice's layout, e.g. from producers that
 	// write with redis-cli; names that are not valid UTF-8 are Go-quoted.
 	Extra map[string][]byte
-	// Gone is set for a pending entry whose stream entry was trimmed or
-	// deleted: Redis returns its ID with no fields.
-	Gone bool
 }
 
 // Time is the entry's publish time, from its ID.
@@ -74,10 +71,6 @@ func (ev *Event) fields() []any {
 // delivered.
 func decodeEntry(id ID, values map[string]any) Entry {
 	e := Entry{ID: id}
-	if values == nil {
-		e.Gone = true
-		return e
-	}
 	for name, raw := range values {
 		v := valueString(raw)
 		switch {
