@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -17,12 +19,22 @@ import (
 //	version byte (1) | uvarint len | stream | uvarint len | group |
 //	uvarint ms | uvarint seq | uvarint attempt | uvarint nack delay ms
 //
-// The version byte lets a later format (e.g. a signed one) coexist.
-const ackIDVersion = 1
+// With an ack key (WithAckKey) the version byte is 2 and a tag follows:
+// the first 16 bytes of HMAC-SHA256(key, everything before it). A server with
+// a key accepts only tagged IDs with a valid tag; one without, only
+// untagged ones.
+const (
+	ackIDPlain  = 1
+	ackIDSigned = 2
+	ackTagLen   = 16
+)
 
-func encodeAckID(stream, group string, id streams.ID, attempt int, nackDelay time.Duration) string {
-	b := make([]byte, 0, 1+2*binary.MaxVarintLen16+len(stream)+len(group)+3*binary.MaxVarintLen64)
-	b = append(b, ackIDVersion)
+func encodeAckID(key []byte, stream, group string, id streams.ID, attempt int, nackDelay time.Duration) string {
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen16+len(stream)+len(group)+4*binary.MaxVarintLen64+ackTagLen)
+	b = append(b, ackIDPlain)
+	if key != nil {
+		b[0] = ackIDSigned
+	}
 	b = binary.AppendUvarint(b, uint64(len(stream)))
 	b = append(b, stream...)
 	b = binary.AppendUvarint(b, uint64(len(group)))
@@ -31,17 +43,44 @@ func encodeAckID(stream, group string, id streams.ID, attempt int, nackDelay tim
 	b = binary.AppendUvarint(b, id.Seq)
 	b = binary.AppendUvarint(b, uint64(attempt))
 	b = binary.AppendUvarint(b, uint64(nackDelay.Milliseconds()))
+	if key != nil {
+		b = append(b, ackTag(key, b)...)
+	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func ackTag(key, msg []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(msg)
+	return m.Sum(nil)[:ackTagLen]
 }
 
 var errAckID = errors.New("not an ack ID issued by Sluice")
 
-func decodeAckID(s string) (streams.Ref, error) {
+var errAckTag = errors.New("ack ID signature does not match: altered, or issued by a server with another ack key")
+
+func decodeAckID(key []byte, s string) (streams.Ref, error) {
 	if len(s) > 1024 {
 		return streams.Ref{}, errAckID
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) == 0 || b[0] != ackIDVersion {
+	if err != nil || len(b) == 0 {
+		return streams.Ref{}, errAckID
+	}
+	switch {
+	case key == nil && b[0] == ackIDPlain:
+	case key != nil && b[0] == ackIDSigned:
+		if len(b) < 1+ackTagLen {
+			return streams.Ref{}, errAckID
+		}
+		body, tag := b[:len(b)-ackTagLen], b[len(b)-ackTagLen:]
+		if !hmac.Equal(tag, ackTag(key, body)) {
+			return streams.Ref{}, errAckTag
+		}
+		b = body
+	case key != nil && b[0] == ackIDPlain:
+		return streams.Ref{}, errors.New("unsigned ack ID, but this server signs them")
+	default:
 		return streams.Ref{}, errAckID
 	}
 	b = b[1:]

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,32 +21,64 @@ func TestAckIDRoundTrip(t *testing.T) {
 		{"a", "b", streams.ID{}, 1, 0},
 		{strings.Repeat("s", 200), strings.Repeat("g", 200), streams.ID{Ms: 1<<64 - 1, Seq: 1<<64 - 1}, 1<<31 - 1, streams.MaxWait},
 	}
-	for _, c := range cases {
-		s := encodeAckID(c.stream, c.group, c.id, c.attempt, c.delay)
-		r, err := decodeAckID(s)
-		if err != nil {
-			t.Fatalf("decode(%q): %v", s, err)
+	for _, key := range [][]byte{nil, []byte("0123456789abcdef")} {
+		for _, c := range cases {
+			s := encodeAckID(key, c.stream, c.group, c.id, c.attempt, c.delay)
+			r, err := decodeAckID(key, s)
+			if err != nil {
+				t.Fatalf("decode(%q): %v", s, err)
+			}
+			if r.Stream != c.stream || r.Group != c.group || r.ID != c.id || r.Attempt != c.attempt || r.Wait != c.delay {
+				t.Fatalf("round trip of %+v gave %+v", c, r)
+			}
 		}
-		if r.Stream != c.stream || r.Group != c.group || r.ID != c.id || r.Attempt != c.attempt || r.Wait != c.delay {
-			t.Fatalf("round trip of %+v gave %+v", c, r)
+	}
+}
+
+// A signed ack ID cannot be altered, moved to another key, or stripped of
+// its signature.
+func TestSignedAckIDs(t *testing.T) {
+	key, other := []byte("0123456789abcdef"), []byte("fedcba9876543210")
+	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 5, Seq: 1}, 1, 0)
+	raw, _ := base64.RawURLEncoding.DecodeString(id)
+	for i := range raw {
+		for _, bit := range []byte{1, 0x80} {
+			tampered := slices.Clone(raw)
+			tampered[i] ^= bit
+			if _, err := decodeAckID(key, base64.RawURLEncoding.EncodeToString(tampered)); err == nil {
+				t.Fatalf("flipping bit %x of byte %d went unnoticed", bit, i)
+			}
 		}
+	}
+	if _, err := decodeAckID(other, id); err == nil {
+		t.Fatal("ID accepted under another key")
+	}
+	if _, err := decodeAckID(key, encodeAckID(nil, "orders", "billing", streams.ID{Ms: 5, Seq: 1}, 1, 0)); err == nil {
+		t.Fatal("unsigned ID accepted by a signing server")
+	}
+	if _, err := decodeAckID(nil, id); err == nil {
+		t.Fatal("signed ID accepted by a server without a key")
 	}
 }
 
 // FuzzDecodeAckID: decoding never panics, and whatever decodes re-encodes to
 // the same string (no two strings name one delivery).
 func FuzzDecodeAckID(f *testing.F) {
-	f.Add(encodeAckID("orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second))
+	key := []byte("0123456789abcdef")
+	f.Add(encodeAckID(nil, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second))
+	f.Add(encodeAckID(key, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second))
 	f.Add("")
 	f.Add("AQ")
 	f.Add("AQZvcmRlcnMCZzGjrp65oTQAAQ")
 	f.Fuzz(func(t *testing.T, s string) {
-		r, err := decodeAckID(s)
-		if err != nil {
-			return
-		}
-		if again := encodeAckID(r.Stream, r.Group, r.ID, r.Attempt, r.Wait); again != s {
-			t.Fatalf("%q decodes to %+v which encodes to %q", s, r, again)
+		for _, k := range [][]byte{nil, key} {
+			r, err := decodeAckID(k, s)
+			if err != nil {
+				continue
+			}
+			if again := encodeAckID(k, r.Stream, r.Group, r.ID, r.Attempt, r.Wait); again != s {
+				t.Fatalf("%q decodes to %+v which encodes to %q", s, r, again)
+			}
 		}
 	})
 }

@@ -22,6 +22,9 @@ func (s *Server) ListDeadLetters(ctx context.Context, req *sluicev1.ListDeadLett
 	if err := validateName("stream", req.GetStream()); err != nil {
 		return nil, invalid("stream", "%v", err)
 	}
+	if err := s.authz.Allow(ctx, PermAdmin, req.GetStream(), ""); err != nil {
+		return nil, err
+	}
 	size := int(req.GetPageSize())
 	switch {
 	case size < 0 || size > maxDeadLetterPage:
@@ -72,9 +75,15 @@ func (s *Server) RedriveDeadLetters(ctx context.Context, req *sluicev1.RedriveDe
 	if err := validateName("stream", req.GetStream()); err != nil {
 		return nil, invalid("stream", "%v", err)
 	}
+	if err := s.authz.Allow(ctx, PermAdmin, req.GetStream(), ""); err != nil {
+		return nil, err
+	}
 	if t := req.GetTargetStream(); t != "" {
 		if err := validateName("stream", t); err != nil {
 			return nil, invalid("target_stream", "%v", err)
+		}
+		if err := s.authz.Allow(ctx, PermPublish, t, ""); err != nil {
+			return nil, err
 		}
 	}
 	ids, err := recordIDs(req.GetIds())
@@ -96,6 +105,9 @@ func (s *Server) RedriveDeadLetters(ctx context.Context, req *sluicev1.RedriveDe
 func (s *Server) PurgeDeadLetters(ctx context.Context, req *sluicev1.PurgeDeadLettersRequest) (*sluicev1.PurgeDeadLettersResponse, error) {
 	if err := validateName("stream", req.GetStream()); err != nil {
 		return nil, invalid("stream", "%v", err)
+	}
+	if err := s.authz.Allow(ctx, PermAdmin, req.GetStream(), ""); err != nil {
+		return nil, err
 	}
 	ids, err := recordIDs(req.GetIds())
 	if err != nil {

@@ -21,11 +21,15 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 	if err := validateName("stream", req.GetStream()); err != nil {
 		return nil, invalid("stream", "%v", err)
 	}
+	if err := s.authz.Allow(ctx, PermPublish, req.GetStream(), ""); err != nil {
+		return nil, err
+	}
 	n := len(req.GetEvents())
 	if n == 0 {
 		return nil, invalid("events", "no events: send at least one")
 	}
 	if n > s.maxBatch {
+		CountLimit("batch")
 		return nil, invalid("events", "%d events in one request; the limit is %d, split the batch", n, s.maxBatch)
 	}
 	events := make([]streams.Event, n)
@@ -96,6 +100,7 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 			ct = ContentTypeJSON
 		}
 		if len(data.Json) > s.maxPayloadBytes {
+			CountLimit("payload_bytes")
 			return bad("json", "%d bytes; the limit is %d", len(data.Json), s.maxPayloadBytes)
 		}
 		if s.schemas.Known(typ) {
@@ -125,6 +130,7 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		}
 	}
 	if len(payload) > s.maxPayloadBytes {
+		CountLimit("payload_bytes")
 		return bad("payload", "%d bytes; the limit is %d", len(payload), s.maxPayloadBytes)
 	}
 	*out = streams.Event{

@@ -38,6 +38,8 @@ type Server struct {
 	sluicev1.UnimplementedDeadLetterServiceServer
 
 	store           *streams.Store
+	authz           Authorizer
+	ackKey          []byte
 	schemas         *schema.Registry
 	log             *slog.Logger
 	maxPayloadBytes int
@@ -54,6 +56,30 @@ func WithLogger(l *slog.Logger) Option {
 			return errors.New("server: nil logger")
 		}
 		s.log = l
+		return nil
+	}
+}
+
+// WithAuthorizer sets who may do what. Default: everyone everything.
+func WithAuthorizer(a Authorizer) Option {
+	return func(s *Server) error {
+		if a == nil {
+			return errors.New("server: nil authorizer")
+		}
+		s.authz = a
+		return nil
+	}
+}
+
+// WithAckKey makes ack IDs signed (HMAC-SHA256) with key, so a caller cannot
+// forge or alter one; every replica must use the same key. Default: no
+// key, unsigned ack IDs.
+func WithAckKey(key []byte) Option {
+	return func(s *Server) error {
+		if len(key) < 16 {
+			return errors.New("server: the ack key needs at least 16 bytes")
+		}
+		s.ackKey = key
 		return nil
 	}
 }
@@ -92,6 +118,7 @@ func New(store *streams.Store, opts ...Option) (*Server, error) {
 	}
 	s := &Server{
 		store:           store,
+		authz:           allowAll{},
 		log:             slog.Default(),
 		maxPayloadBytes: DefaultMaxPayloadBytes,
 		maxBatch:        DefaultMaxBatch,

@@ -15,7 +15,7 @@ const maxReasonLen = 1024
 
 // Ack implements sluice.v1.SubscriberService.
 func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.AckResponse, error) {
-	refs, err := decodeAckIDs(req.GetAckIds())
+	refs, err := s.decodeAckIDs(ctx, req.GetAckIds())
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.A
 
 // Nack implements sluice.v1.SubscriberService.
 func (s *Server) Nack(ctx context.Context, req *sluicev1.NackRequest) (*sluicev1.NackResponse, error) {
-	refs, err := decodeAckIDs(req.GetAckIds())
+	refs, err := s.decodeAckIDs(ctx, req.GetAckIds())
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (s *Server) Nack(ctx context.Context, req *sluicev1.NackRequest) (*sluicev1
 
 // ExtendAckDeadline implements sluice.v1.SubscriberService.
 func (s *Server) ExtendAckDeadline(ctx context.Context, req *sluicev1.ExtendAckDeadlineRequest) (*sluicev1.ExtendAckDeadlineResponse, error) {
-	refs, err := decodeAckIDs(req.GetAckIds())
+	refs, err := s.decodeAckIDs(ctx, req.GetAckIds())
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *Server) ExtendAckDeadline(ctx context.Context, req *sluicev1.ExtendAckD
 
 // Reject implements sluice.v1.SubscriberService.
 func (s *Server) Reject(ctx context.Context, req *sluicev1.RejectRequest) (*sluicev1.RejectResponse, error) {
-	refs, err := decodeAckIDs(req.GetAckIds())
+	refs, err := s.decodeAckIDs(ctx, req.GetAckIds())
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,9 @@ func (s *Server) Reject(ctx context.Context, req *sluicev1.RejectRequest) (*slui
 	return &sluicev1.RejectResponse{Results: ackResults(res)}, nil
 }
 
-func decodeAckIDs(ids []string) ([]streams.Ref, error) {
+// decodeAckIDs decodes ack IDs and checks that the caller may subscribe to
+// every stream and group they name: an ack ID is opaque, not a credential.
+func (s *Server) decodeAckIDs(ctx context.Context, ids []string) ([]streams.Ref, error) {
 	switch {
 	case len(ids) == 0:
 		return nil, invalid("ack_ids", "no ack IDs")
@@ -98,10 +100,17 @@ func decodeAckIDs(ids []string) ([]streams.Ref, error) {
 		return nil, invalid("ack_ids", "%d ack IDs; the limit is %d per request", len(ids), maxAckIDs)
 	}
 	refs := make([]streams.Ref, len(ids))
+	checked := make(map[[2]string]bool)
 	for i, id := range ids {
-		r, err := decodeAckID(id)
+		r, err := decodeAckID(s.ackKey, id)
 		if err != nil {
 			return nil, invalid(fmt.Sprintf("ack_ids[%d]", i), "%v; pass Message.ack_id unchanged", err)
+		}
+		if k := [2]string{r.Stream, r.Group}; !checked[k] {
+			if err := s.authz.Allow(ctx, PermSubscribe, r.Stream, r.Group); err != nil {
+				return nil, err
+			}
+			checked[k] = true
 		}
 		refs[i] = r
 	}

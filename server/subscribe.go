@@ -36,9 +36,18 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 			return invalid("consumer", "%v", err)
 		}
 	}
+	if err := s.authz.Allow(ctx, PermSubscribe, req.GetStream(), req.GetGroup()); err != nil {
+		return err
+	}
+	release, err := s.authz.OpenSubscription(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	maxInFlight := int(req.GetMaxInFlight())
 	switch {
 	case maxInFlight < 0 || maxInFlight > MaxInFlightLimit:
+		CountLimit("max_in_flight")
 		return invalid("max_in_flight", "%d is out of range: use 1..%d, or 0 for the default %d",
 			maxInFlight, MaxInFlightLimit, DefaultMaxInFlight)
 	case maxInFlight == 0:
@@ -174,7 +183,7 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		for i := range ds {
 			d := &ds[i]
 			msgs[i] = &sluicev1.Message{
-				AckId:           encodeAckID(req.GetStream(), req.GetGroup(), d.ID, d.Attempt, d.NackDelay),
+				AckId:           encodeAckID(s.ackKey, req.GetStream(), req.GetGroup(), d.ID, d.Attempt, d.NackDelay),
 				Id:              d.ID.String(),
 				Event:           s.fromEntry(&d.Entry, format),
 				DeliveryAttempt: int32(min(d.Attempt, math.MaxInt32)),

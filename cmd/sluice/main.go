@@ -117,7 +117,7 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	idem := fs.String("idempotency-key", "", "publish at most once per key within the server's window; retried while the server is unavailable")
 	headers := headerFlag{}
 	fs.Var(headers, "header", "header NAME=VALUE (repeatable)")
-	if err := envflag.Parse(fs, args, map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
+	if err := envflag.Parse(fs, args, envflag.Only(map[string]string{"server": "SLUICE_SERVER"}), getenv); err != nil {
 		return err
 	}
 	if *stream == "" || *typ == "" {
@@ -250,7 +250,7 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	reject := fs.String("reject", "", "dead-letter messages with this reason instead of acking them")
 	ackDeadline := fs.Duration("ack-deadline", 0, "ack deadline of the subscription (default: the server's, 30s)")
 	maxDeliveries := fs.Int("max-deliveries", 0, "deliveries before dead-lettering (default: the server's, 10)")
-	if err := envflag.Parse(fs, args, map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
+	if err := envflag.Parse(fs, args, envflag.Only(map[string]string{"server": "SLUICE_SERVER"}), getenv); err != nil {
 		return err
 	}
 	if *stream == "" {
@@ -334,7 +334,7 @@ func dlq(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	yes := fs.Bool("yes", false, "purge: confirm deleting records for good")
 	var ids multiFlag
 	fs.Var(&ids, "id", "redrive / purge: record ID (repeatable)")
-	if err := envflag.Parse(fs, args[1:], map[string]string{"server": "SLUICE_SERVER"}, getenv); err != nil {
+	if err := envflag.Parse(fs, args[1:], envflag.Only(map[string]string{"server": "SLUICE_SERVER"}), getenv); err != nil {
 		return err
 	}
 	if *stream == "" {

@@ -37,19 +37,19 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.MaxBatch, "max-batch", server.DefaultMaxBatch, "most events in one Publish (env SLUICE_MAX_BATCH)")
 	fs.DurationVar(&cfg.IdempotencyWindow, "idempotency-window", 15*time.Minute, "how long publish idempotency keys are remembered (env SLUICE_IDEMPOTENCY_WINDOW)")
 	fs.DurationVar(&cfg.IdleConsumerTTL, "consumer-idle-ttl", time.Hour, "delete consumers that hold nothing after this long idle (env SLUICE_CONSUMER_IDLE_TTL)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for TLS; reloaded when it changes (env SLUICE_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key for TLS (env SLUICE_TLS_KEY)")
+	fs.StringVar(&cfg.TLSClientCA, "tls-client-ca", "", "PEM CA bundle: require client certificates signed by it (env SLUICE_TLS_CLIENT_CA)")
+	fs.StringVar(&cfg.AuthPolicy, "auth-policy", "", "YAML policy: token hashes, principals, permissions, limits (env SLUICE_AUTH_POLICY)")
+	fs.BoolVar(&cfg.NoAuth, "no-auth", false, "run without authentication (env SLUICE_NO_AUTH)")
+	fs.StringVar(&cfg.AckKeyFile, "ack-key-file", "", "key that signs ack IDs, the same on every replica (env SLUICE_ACK_KEY_FILE)")
+	fs.StringVar(&cfg.RedisCA, "redis-ca", "", "PEM CA bundle to trust for rediss:// (env SLUICE_REDIS_CA)")
+	fs.DurationVar(&cfg.MaxConnectionAge, "max-connection-age", time.Hour, "close client connections after this long (env SLUICE_MAX_CONNECTION_AGE)")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve Prometheus /metrics on this address (env SLUICE_METRICS_LISTEN)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful stop may take (env SLUICE_SHUTDOWN_TIMEOUT)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (env SLUICE_LOG_LEVEL)")
-	err := envflag.Parse(fs, args, map[string]string{
-		"listen":             "SLUICE_LISTEN",
-		"redis-url":          "REDIS_URL",
-		"descriptor-set":     "SLUICE_DESCRIPTOR_SET",
-		"max-payload-bytes":  "SLUICE_MAX_PAYLOAD_BYTES",
-		"max-batch":          "SLUICE_MAX_BATCH",
-		"shutdown-timeout":   "SLUICE_SHUTDOWN_TIMEOUT",
-		"idempotency-window": "SLUICE_IDEMPOTENCY_WINDOW",
-		"consumer-idle-ttl":  "SLUICE_CONSUMER_IDLE_TTL",
-		"log-level":          "SLUICE_LOG_LEVEL",
-	}, os.Getenv)
+	// Every flag also comes from SLUICE_<FLAG>, and --redis-url from REDIS_URL.
+	err := envflag.Parse(fs, args, envflag.Prefixed("SLUICE_", map[string]string{"redis-url": "REDIS_URL"}), os.Getenv)
 	if err != nil {
 		return err
 	}

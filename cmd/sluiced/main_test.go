@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -40,7 +41,7 @@ func TestBinary(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(bin, "--listen", "127.0.0.1:0")
-			cmd.Env = append(os.Environ(), "REDIS_URL="+c.redisURL, "SLUICE_LOG_LEVEL=debug")
+			cmd.Env = append(os.Environ(), "REDIS_URL="+c.redisURL, "SLUICE_LOG_LEVEL=debug", "SLUICE_NO_AUTH="+fmt.Sprint(c.redisURL != ""))
 			stderr, _ := cmd.StderrPipe()
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

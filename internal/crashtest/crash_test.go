@@ -137,7 +137,7 @@ func TestCrashes(t *testing.T) {
 	rds := testredis.StartWithArgs(t, "--appendonly", "yes", "--appendfsync", "always")
 	addr := freeAddr(t)
 	sluiced := &proc{name: "sluiced", args: []string{filepath.Join(bin, "sluiced"), "--listen", addr,
-		"--shutdown-timeout", "2s", "--log-level", "warn"}, env: []string{"REDIS_URL=" + rds.URL}}
+		"--shutdown-timeout", "2s", "--log-level", "warn", "--no-auth"}, env: []string{"REDIS_URL=" + rds.URL}}
 	sluiced.start(t)
 	t.Cleanup(func() { sluiced.signal(syscall.SIGKILL) })
 

@@ -5,19 +5,30 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
+	grpcauth "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/ratelimit"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
@@ -25,6 +36,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/auth"
 	"github.com/sluice-io/sluice/schema"
 	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/streams"
@@ -48,6 +60,26 @@ type Config struct {
 	// IdleConsumerTTL is how long a consumer holding nothing may stay idle
 	// before it is deleted from its group. Default 1 hour.
 	IdleConsumerTTL time.Duration
+	// TLSCert and TLSKey turn on TLS for the gRPC server (reloaded when the
+	// files change); TLSClientCA also requires client certificates.
+	TLSCert, TLSKey, TLSClientCA string
+	// AuthPolicy is the policy file (tokens, principals, permissions).
+	AuthPolicy string
+	// NoAuth runs without authentication, explicitly. Without a policy and
+	// without NoAuth, sluiced refuses to start on a real Redis; the embedded
+	// mode defaults to no auth.
+	NoAuth bool
+	// AckKeyFile holds the key that signs ack IDs (at least 16 bytes; every
+	// replica needs the same). With auth on and no key, a random one is used.
+	AckKeyFile string
+	// RedisCA is a PEM file of CAs to trust for rediss:// URLs.
+	RedisCA string
+	// MaxConnectionAge closes connections after this long (with a 30 s grace
+	// for running calls), so load spreads and abusive clients cannot pin a
+	// connection. Default 1 hour.
+	MaxConnectionAge time.Duration
+	// MetricsListen serves Prometheus /metrics on this address when set.
+	MetricsListen string
 	// ShutdownTimeout bounds the graceful stop. Default 10 s.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -86,8 +118,15 @@ func Run(ctx context.Context, cfg Config) error {
 		opts = append(opts, server.WithMaxBatch(cfg.MaxBatch))
 	}
 
+	embedded := cfg.RedisURL == ""
+	authz, _, authOpts, err := setUpAuth(cfg, embedded, log)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, authOpts...)
+
 	redisURL := cfg.RedisURL
-	if redisURL == "" {
+	if embedded {
 		mr, err := miniredis.Run()
 		if err != nil {
 			return fmt.Errorf("starting embedded redis: %w", err)
@@ -98,7 +137,7 @@ func Run(ctx context.Context, cfg Config) error {
 			"THIS MODE IS FOR TRYING SLUICE ONLY: NOTHING IS DURABLE, EVERYTHING IS LOST WHEN sluiced STOPS. " +
 			"Set --redis-url redis://HOST:PORT for real use.")
 	}
-	cmdClient, readClient, err := Clients(redisURL)
+	cmdClient, readClient, err := ClientsWithCA(redisURL, cfg.RedisCA)
 	if err != nil {
 		return err
 	}
@@ -126,17 +165,45 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
+	if cfg.MaxConnectionAge <= 0 {
+		cfg.MaxConnectionAge = time.Hour
+	}
+	unary := []grpc.UnaryServerInterceptor{recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
+	stream := []grpc.StreamServerInterceptor{recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
+	if authz != nil {
+		// Health and reflection stay open; everything else needs a
+		// principal, then passes its rate limit.
+		guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return !openService(c.Service) })
+		unary = append(unary,
+			selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(authz.Authenticate), guarded),
+			selector.UnaryServerInterceptor(ratelimit.UnaryServerInterceptor(authz), guarded))
+		stream = append(stream,
+			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(authz.Authenticate), guarded),
+			selector.StreamServerInterceptor(ratelimit.StreamServerInterceptor(authz), guarded))
+	}
+	gopts := []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
+		grpc.MaxRecvMsgSize(64 << 20),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second,
+			MaxConnectionAge: cfg.MaxConnectionAge, MaxConnectionAgeGrace: 30 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	}
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		tc, err := auth.ServerTLS(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA, log)
+		if err != nil {
+			return err
+		}
+		gopts = append(gopts, grpc.Creds(credentials.NewTLS(tc)))
+	} else if cfg.TLSClientCA != "" {
+		return errors.New("--tls-client-ca needs --tls-cert and --tls-key")
+	}
+
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
-	g := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))),
-		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))),
-		grpc.MaxRecvMsgSize(64<<20),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-	)
+	g := grpc.NewServer(gopts...)
 	srv.Register(g)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
@@ -152,6 +219,29 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return g.Serve(lis) })
+	if cfg.MetricsListen != "" {
+		ml, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			g.Stop()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.Handler())
+		hsrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		log.Info("metrics listening", "addr", ml.Addr().String())
+		eg.Go(func() error {
+			if err := hsrv.Serve(ml); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		eg.Go(func() error {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			return hsrv.Shutdown(sctx)
+		})
+	}
 	eg.Go(func() error {
 		<-ctx.Done()
 		log.Info("shutting down")
@@ -177,9 +267,24 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Clients builds the two Redis clients a Store needs from one URL.
 func Clients(url string) (cmd, read redis.UniversalClient, err error) {
+	return ClientsWithCA(url, "")
+}
+
+// ClientsWithCA is Clients trusting the CAs in caFile (PEM) for rediss://.
+func ClientsWithCA(url, caFile string) (cmd, read redis.UniversalClient, err error) {
 	o, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+		return nil, nil, fmt.Errorf("--redis-url: %v", redactErr(err, url))
+	}
+	if caFile != "" {
+		if o.TLSConfig == nil {
+			return nil, nil, errors.New("--redis-ca needs a rediss:// URL")
+		}
+		pool, err := auth.ClientCAPool(caFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--redis-ca: %w", err)
+		}
+		o.TLSConfig.RootCAs = pool
 	}
 	cmd = redis.NewClient(o)
 	ro := *o
@@ -195,6 +300,56 @@ func panicHandler(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 		log.ErrorContext(ctx, "panic in handler", "panic", p)
 		return status.Error(codes.Internal, "internal error")
 	}
+}
+
+// openService reports whether a service is reachable without credentials.
+func openService(name string) bool {
+	return name == healthpb.Health_ServiceDesc.ServiceName || strings.HasPrefix(name, "grpc.reflection.")
+}
+
+// setUpAuth loads the auth policy and the ack key. It returns a nil policy
+// when auth is off.
+func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []byte, []server.Option, error) {
+	var key []byte
+	if cfg.AckKeyFile != "" {
+		b, err := os.ReadFile(cfg.AckKeyFile)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--ack-key-file: %w", err)
+		}
+		key = bytes.TrimSpace(b)
+	}
+	var opts []server.Option
+	switch {
+	case cfg.AuthPolicy != "" && cfg.NoAuth:
+		return nil, nil, nil, errors.New("--auth-policy and --no-auth contradict each other")
+	case cfg.AuthPolicy == "" && !cfg.NoAuth && !embedded:
+		return nil, nil, nil, errors.New("no --auth-policy: give one, or start with --no-auth to let anyone who reaches the port publish and consume")
+	case cfg.AuthPolicy == "":
+		log.Warn("AUTHENTICATION IS OFF: anyone who can reach the gRPC port may publish, consume and manage dead letters")
+		if key != nil {
+			opts = append(opts, server.WithAckKey(key))
+		}
+		return nil, key, opts, nil
+	}
+	policy, err := auth.Load(cfg.AuthPolicy)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("--auth-policy: %w", err)
+	}
+	if key == nil {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+		log.Warn("no --ack-key-file: ack IDs are signed with a random key, so they are valid only on this process until it restarts; give every replica the same key file")
+	}
+	opts = append(opts, server.WithAuthorizer(policy), server.WithAckKey(key))
+	return policy, key, opts, nil
+}
+
+func redactErr(err error, url string) string {
+	msg := err.Error()
+	if o, perr := redis.ParseURL(url); perr == nil && o.Password != "" {
+		msg = strings.ReplaceAll(msg, o.Password, "****")
+	}
+	return msg
 }
 
 func redactURL(u string) string {

@@ -31,10 +31,12 @@ type Server struct {
 }
 
 // Start runs sluiced against redisURL with cfg's other settings and stops it
-// when tb ends. The gRPC connection survives Stop and Restart.
-func Start(tb testing.TB, redisURL string, cfg daemon.Config) *Server {
+// when tb ends. Without cfg.AuthPolicy it runs with auth off. The gRPC
+// connection (plaintext, no credentials) survives Stop and Restart.
+func Start(tb testing.TB, redisURL string, cfg daemon.Config, dialOpts ...grpc.DialOption) *Server {
 	tb.Helper()
 	cfg.RedisURL = redisURL
+	cfg.NoAuth = cfg.AuthPolicy == ""
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
@@ -46,7 +48,10 @@ func Start(tb testing.TB, redisURL string, cfg daemon.Config) *Server {
 	}
 	s := &Server{tb: tb, cfg: cfg}
 	s.start()
-	conn, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if len(dialOpts) == 0 {
+		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	}
+	conn, err := grpc.NewClient(s.Addr, dialOpts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
