@@ -63,7 +63,7 @@ func decodeAckID(key []byte, s string) (streams.Ref, error) {
 	if len(s) > 1024 {
 		return streams.Ref{}, errAckID
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s) // Strict: one string per ID
 	if err != nil || len(b) == 0 {
 		return streams.Ref{}, errAckID
 	}

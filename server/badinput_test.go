@@ -3,9 +3,13 @@ package server_test
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -111,6 +115,13 @@ func TestBadInput(t *testing.T) {
 			{"unknown edge", &sluicev1.SubscribeRequest{Stream: "s", Group: "g",
 				Start: &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: 7}}}, "edge"},
 			{"unknown payload format", &sluicev1.SubscribeRequest{Stream: "s", PayloadFormat: 9}, "payload_format"},
+			{"negative ack deadline", &sluicev1.SubscribeRequest{Stream: "s", Group: "g", AckDeadline: durationpb.New(-time.Second)}, "ack_deadline"},
+			{"absurd ack deadline", &sluicev1.SubscribeRequest{Stream: "s", Group: "g", AckDeadline: durationpb.New(1000 * time.Hour)}, "ack_deadline"},
+			{"invalid duration", &sluicev1.SubscribeRequest{Stream: "s", Group: "g", AckDeadline: &durationpb.Duration{Seconds: 1, Nanos: -5}}, "ack_deadline"},
+			{"negative max deliveries", &sluicev1.SubscribeRequest{Stream: "s", Group: "g", MaxDeliveries: -1}, "max_deliveries"},
+			{"backoff max below min", &sluicev1.SubscribeRequest{Stream: "s", Group: "g", RetryPolicy: &sluicev1.RetryPolicy{
+				MinimumBackoff: durationpb.New(time.Minute), MaximumBackoff: durationpb.New(time.Second)}}, "maximum_backoff"},
+			{"policy without group", &sluicev1.SubscribeRequest{Stream: "s", MaxDeliveries: 3}, "need a group"},
 		}
 		for _, c := range subCases {
 			_, err := e.trySubscribe(c.req)
@@ -137,6 +148,43 @@ func TestBadInput(t *testing.T) {
 		}
 		_, err := e.s.Sub.Ack(e.ctx, &sluicev1.AckRequest{})
 		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.Sub.Nack(e.ctx, &sluicev1.NackRequest{AckIds: []string{valid}, Delay: durationpb.New(-time.Second)})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.Sub.Nack(e.ctx, &sluicev1.NackRequest{AckIds: []string{valid}, Reason: strings.Repeat("r", 1025)})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.Sub.ExtendAckDeadline(e.ctx, &sluicev1.ExtendAckDeadlineRequest{AckIds: []string{valid}})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.Sub.ExtendAckDeadline(e.ctx, &sluicev1.ExtendAckDeadlineRequest{AckIds: []string{valid}, AckDeadline: durationpb.New(time.Hour)})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.Sub.Ack(e.ctx, &sluicev1.AckRequest{AckIds: make([]string, 10001)})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.DL.ListDeadLetters(e.ctx, &sluicev1.ListDeadLettersRequest{Stream: stream, PageSize: -1})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.DL.ListDeadLetters(e.ctx, &sluicev1.ListDeadLettersRequest{Stream: stream, PageToken: "nope"})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.DL.PurgeDeadLetters(e.ctx, &sluicev1.PurgeDeadLettersRequest{Stream: stream, Ids: []string{"x"}})
+		wantCode(t, err, codes.InvalidArgument)
+
+		// Bytes that are not a valid request never reach Sluice's code:
+		// grpc-go itself answers INTERNAL ("failed to unmarshal"). A field
+		// of the wrong wire type is kept as an unknown field, so the request
+		// lacks the field and gets INVALID_ARGUMENT.
+		for _, c := range []struct {
+			name string
+			raw  []byte
+			want codes.Code
+		}{
+			{"garbage", []byte{0xff, 0xff, 0xff, 0xff}, codes.Internal},
+			{"invalid UTF-8 in stream", protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte("a\xffb")), codes.Internal},
+			{"truncated event", protowire.AppendTag(protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte("s")), 2, protowire.BytesType), codes.Internal},
+			{"wrong wire type", protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 7), codes.InvalidArgument},
+		} {
+			var out []byte
+			err := e.s.Conn.Invoke(e.ctx, "/sluice.v1.PublisherService/Publish", &c.raw, &out, grpc.ForceCodec(rawCodec{}))
+			if status.Code(err) != c.want || (c.want == codes.Internal && !strings.Contains(err.Error(), "unmarshal")) {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		}
 		if n := e.r.Client.XPending(e.ctx, stream, "g").Val().Count; n != 1 {
 			t.Fatalf("a failed Ack acked something: pending = %d", n)
 		}
@@ -152,3 +200,14 @@ func TestBadInput(t *testing.T) {
 		s.next(1)
 	})
 }
+
+// rawCodec sends and receives bytes as they are, to speak malformed
+// Protobuf to the server.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return *(v.(*[]byte)), nil }
+func (rawCodec) Unmarshal(b []byte, v any) error {
+	*(v.(*[]byte)) = append([]byte(nil), b...)
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }

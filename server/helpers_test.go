@@ -3,7 +3,11 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"regexp"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -201,4 +205,30 @@ func wantCode(t *testing.T, err error, want codes.Code) {
 	if got := status.Code(err); got != want {
 		t.Fatalf("got %v (%v), want %v", got, err, want)
 	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// newCapture is a logger that writes into b.
+func newCapture(b *strings.Builder) *slog.Logger {
+	return slog.New(slog.NewTextHandler(&lockedWriter{b: b}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }

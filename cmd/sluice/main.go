@@ -10,6 +10,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -24,6 +26,7 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -41,7 +44,8 @@ const usage = `usage:
   sluice dlq redrive --stream S (--all | --id ID...) [--to STREAM]
   sluice dlq purge   --stream S (--all | --id ID...) --yes
 
-Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070).
+Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070), --token (SLUICE_TOKEN),
+and for TLS --tls-ca (SLUICE_TLS_CA), --tls-cert and --tls-key (SLUICE_CLIENT_CERT, SLUICE_CLIENT_KEY).
 Run 'sluice COMMAND -h' for a command's flags.
 `
 
@@ -81,15 +85,58 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet("sluice "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server := fs.String("server", "127.0.0.1:7070", "sluiced address (env SLUICE_SERVER)")
-	return fs, server
+// connFlags are how every command reaches sluiced.
+type connFlags struct {
+	server, token, ca, cert, key string
 }
 
-func dial(server string) (*grpc.ClientConn, error) {
-	return grpc.NewClient(server, grpc.WithTransportCredentials(insecure.NewCredentials()))
+var connEnv = envflag.Only(map[string]string{
+	"server": "SLUICE_SERVER", "token": "SLUICE_TOKEN", "tls-ca": "SLUICE_TLS_CA",
+	"tls-cert": "SLUICE_CLIENT_CERT", "tls-key": "SLUICE_CLIENT_KEY",
+})
+
+func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *connFlags) {
+	fs := flag.NewFlagSet("sluice "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &connFlags{}
+	fs.StringVar(&c.server, "server", "127.0.0.1:7070", "sluiced address (env SLUICE_SERVER)")
+	fs.StringVar(&c.token, "token", "", "bearer token (env SLUICE_TOKEN)")
+	fs.StringVar(&c.ca, "tls-ca", "", "PEM CA of sluiced's certificate: connect with TLS (env SLUICE_TLS_CA)")
+	fs.StringVar(&c.cert, "tls-cert", "", "PEM client certificate for mutual TLS (env SLUICE_CLIENT_CERT)")
+	fs.StringVar(&c.key, "tls-key", "", "PEM client key for mutual TLS (env SLUICE_CLIENT_KEY)")
+	return fs, c
+}
+
+func dial(c *connFlags) (*grpc.ClientConn, error) {
+	creds := insecure.NewCredentials()
+	if c.ca != "" || c.cert != "" {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if c.ca != "" {
+			pem, err := os.ReadFile(c.ca)
+			if err != nil {
+				return nil, err
+			}
+			cfg.RootCAs = x509.NewCertPool()
+			if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("--tls-ca %s: no PEM certificates", c.ca)
+			}
+		}
+		if c.cert != "" {
+			pair, err := tls.LoadX509KeyPair(c.cert, c.key)
+			if err != nil {
+				return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+			}
+			cfg.Certificates = []tls.Certificate{pair}
+		}
+		creds = credentials.NewTLS(cfg)
+	}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	if c.token != "" {
+		// Without TLS the token crosses the network in clear text: allowed
+		// (a loopback server), but the user chose it by giving no --tls-ca.
+		opts = append(opts, grpc.WithPerRPCCredentials(client.BearerToken{Token: c.token, AllowInsecure: c.ca == "" && c.cert == ""}))
+	}
+	return grpc.NewClient(c.server, opts...)
 }
 
 type headerFlag map[string]string
@@ -117,7 +164,7 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	idem := fs.String("idempotency-key", "", "publish at most once per key within the server's window; retried while the server is unavailable")
 	headers := headerFlag{}
 	fs.Var(headers, "header", "header NAME=VALUE (repeatable)")
-	if err := envflag.Parse(fs, args, envflag.Only(map[string]string{"server": "SLUICE_SERVER"}), getenv); err != nil {
+	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
 	}
 	if *stream == "" || *typ == "" {
@@ -139,7 +186,7 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		ev.Data = &sluicev1.Event_Payload{Payload: payload}
 	}
-	conn, err := dial(*server)
+	conn, err := dial(server)
 	if err != nil {
 		return err
 	}
@@ -250,7 +297,7 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	reject := fs.String("reject", "", "dead-letter messages with this reason instead of acking them")
 	ackDeadline := fs.Duration("ack-deadline", 0, "ack deadline of the subscription (default: the server's, 30s)")
 	maxDeliveries := fs.Int("max-deliveries", 0, "deliveries before dead-lettering (default: the server's, 10)")
-	if err := envflag.Parse(fs, args, envflag.Only(map[string]string{"server": "SLUICE_SERVER"}), getenv); err != nil {
+	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
 	}
 	if *stream == "" {
@@ -263,7 +310,7 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	conn, err := dial(*server)
+	conn, err := dial(server)
 	if err != nil {
 		return err
 	}
@@ -334,7 +381,7 @@ func dlq(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	yes := fs.Bool("yes", false, "purge: confirm deleting records for good")
 	var ids multiFlag
 	fs.Var(&ids, "id", "redrive / purge: record ID (repeatable)")
-	if err := envflag.Parse(fs, args[1:], envflag.Only(map[string]string{"server": "SLUICE_SERVER"}), getenv); err != nil {
+	if err := envflag.Parse(fs, args[1:], connEnv, getenv); err != nil {
 		return err
 	}
 	if *stream == "" {
@@ -343,7 +390,7 @@ func dlq(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if op != "list" && *all == (len(ids) > 0) {
 		return fmt.Errorf("dlq %s needs either --all or --id", op)
 	}
-	conn, err := dial(*server)
+	conn, err := dial(server)
 	if err != nil {
 		return err
 	}

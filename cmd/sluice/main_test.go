@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +172,21 @@ func TestParseFrom(t *testing.T) {
 		if !proto.Equal(p, want) {
 			t.Errorf("%q -> %v, want %v", in, p, want)
 		}
+	}
+}
+
+func TestToken(t *testing.T) {
+	r := testredis.Start(t)
+	sum := sha256.Sum256([]byte("cli-secret"))
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	_ = os.WriteFile(policy, []byte("tokens: [{sha256: "+hex.EncodeToString(sum[:])+", principal: ops}]\n"+
+		"principals: {ops: {publish: [\"*\"], subscribe: [\"*\"]}}\n"), 0o600)
+	s := testserver.Start(t, r.URL, daemon.Config{AuthPolicy: policy})
+	args := []string{"publish", "--stream", "s", "--type", "demo.E", "--data", "x", "--content-type", "text/plain"}
+	if _, err := sluice(t, map[string]string{"SLUICE_SERVER": s.Addr}, args...); err == nil || !strings.Contains(err.Error(), "Unauthenticated") {
+		t.Fatalf("without a token: %v", err)
+	}
+	if _, err := sluice(t, map[string]string{"SLUICE_SERVER": s.Addr, "SLUICE_TOKEN": "cli-secret"}, args...); err != nil {
+		t.Fatalf("with a token: %v", err)
 	}
 }

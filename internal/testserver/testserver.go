@@ -19,15 +19,18 @@ import (
 
 // Server is a running sluiced.
 type Server struct {
-	tb     testing.TB
-	cfg    daemon.Config
-	Addr   string
-	Conn   *grpc.ClientConn
-	Pub    sluicev1.PublisherServiceClient
-	Sub    sluicev1.SubscriberServiceClient
-	DL     sluicev1.DeadLetterServiceClient
-	cancel context.CancelFunc
-	done   chan error
+	tb   testing.TB
+	cfg  daemon.Config
+	Addr string
+	// MetricsAddr is where /metrics is served, when cfg.MetricsListen was
+	// set ("127.0.0.1:0" picks a free port).
+	MetricsAddr string
+	Conn        *grpc.ClientConn
+	Pub         sluicev1.PublisherServiceClient
+	Sub         sluicev1.SubscriberServiceClient
+	DL          sluicev1.DeadLetterServiceClient
+	cancel      context.CancelFunc
+	done        chan error
 }
 
 // Start runs sluiced against redisURL with cfg's other settings and stops it
@@ -43,10 +46,18 @@ func Start(tb testing.TB, redisURL string, cfg daemon.Config, dialOpts ...grpc.D
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(tbWriter{tb: tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	if cfg.MetricsListen == "127.0.0.1:0" {
+		l, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		cfg.MetricsListen = l.Addr().String()
+		l.Close()
+	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 5 * time.Second
 	}
-	s := &Server{tb: tb, cfg: cfg}
+	s := &Server{tb: tb, cfg: cfg, MetricsAddr: cfg.MetricsListen}
 	s.start()
 	if len(dialOpts) == 0 {
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
