@@ -1,0 +1,257 @@
+// Package examples_test runs the Python and Node examples against a live
+// sluiced on a real redis-server and checks what they did, and checks
+// interoperation across Go, Python, Node and plain redis-py.
+//
+// Needs Debian's python3-grpcio, python3-protobuf and python3-redis (for
+// /usr/bin/python3) and `npm ci` at the repository root; the README's test
+// command installs both.
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sluice-io/sluice/client"
+	ordersv1 "github.com/sluice-io/sluice/gen/go/examples/orders/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testredis"
+	"github.com/sluice-io/sluice/internal/testserver"
+)
+
+const python = "/usr/bin/python3"
+
+var tsx = filepath.Join("..", "node_modules", ".bin", "tsx")
+
+type env struct {
+	t *testing.T
+	r *testredis.Server
+	s *testserver.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	for _, tool := range []string{python, tsx} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: run ./scripts/test, which installs the Python packages and runs npm ci", tool)
+		}
+	}
+	r := testredis.Start(t)
+	return &env{t: t, r: r, s: testserver.Start(t, r.URL, daemon.Config{DescriptorSet: "../gen/sluice.binpb"})}
+}
+
+// run runs an example and returns its stdout lines parsed as JSON objects.
+func (e *env) run(prog string, args ...string) []map[string]any {
+	e.t.Helper()
+	var cmd *exec.Cmd
+	args = append(args, "--server", e.s.Addr)
+	switch filepath.Ext(prog) {
+	case ".py":
+		cmd = exec.Command(python, append([]string{filepath.Join("python", prog)}, args...)...)
+	case ".ts":
+		cmd = exec.Command(tsx, append([]string{filepath.Join("node", prog)}, args...)...)
+	}
+	ctx, cancel := context.WithTimeout(e.t.Context(), 60*time.Second)
+	defer cancel()
+	cmd = exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		e.t.Fatalf("%s %v: %v\nstdout: %s\nstderr: %s", prog, args, err, out, stderr.String())
+	}
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			e.t.Fatalf("%s printed %q: %v", prog, l, err)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+func (e *env) pending(stream, group string) int64 {
+	return e.r.Client.XPending(e.t.Context(), stream, group).Val().Count
+}
+
+func field(lines []map[string]any, name string) []string {
+	var out []string
+	for _, l := range lines {
+		if v, ok := l[name]; ok {
+			out = append(out, toString(v))
+		}
+	}
+	return out
+}
+
+func toString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Each language's examples: publish with idempotency keys, consume and ack,
+// replay as an independent reader, and a poison message that ends up
+// dead-lettered.
+func TestExamples(t *testing.T) {
+	for _, lang := range []struct{ name, ext, group string }{{"python", ".py", "billing-py"}, {"node", ".ts", "billing-node"}} {
+		t.Run(lang.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			pub := e.run("publisher"+lang.ext, "--stream", "orders", "--prefix", lang.name)
+			ids := field(pub, "id")
+			if len(ids) != 3 {
+				t.Fatalf("published %v", pub)
+			}
+			// A retried publish with the same keys stores nothing new.
+			if again := field(e.run("publisher"+lang.ext, "--stream", "orders", "--prefix", lang.name), "id"); !slices.Equal(again, ids) {
+				t.Fatalf("republished IDs %v, first %v", again, ids)
+			}
+			if n := e.r.Client.XLen(t.Context(), "orders").Val(); n != 3 {
+				t.Fatalf("XLEN = %d", n)
+			}
+			got := e.run("subscriber"+lang.ext, "--stream", "orders", "--group", lang.group)
+			if !slices.Equal(field(got, "id"), ids) || !slices.Equal(field(got, "order_id"), []string{lang.name + "-0", lang.name + "-1", lang.name + "-2"}) {
+				t.Fatalf("consumed %v", got)
+			}
+			if n := e.pending("orders", lang.group); n != 0 {
+				t.Fatalf("pending after the subscriber: %d", n)
+			}
+			replay := e.run("replay"+lang.ext, "--stream", "orders")
+			if !slices.Equal(field(replay, "id"), ids) || !strings.Contains(field(replay, "json")[1], `"orderId":"`+lang.name+`-1"`) {
+				t.Fatalf("replayed %v", replay)
+			}
+
+			for _, d := range []string{"good-1", "poison-1", "good-2"} {
+				if _, err := e.s.Pub.Publish(t.Context(), &sluicev1.PublishRequest{Stream: "jobs", Events: []*sluicev1.Event{
+					{Type: "demo.v1.Job", ContentType: "text/plain", Data: &sluicev1.Event_Payload{Payload: []byte(d)}}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := e.run("poison"+lang.ext, "--stream", "jobs", "--group", "workers")
+			dead := field(out, "dead_letter")
+			if len(dead) != 1 || !strings.Contains(field(out, "reason")[0], "max deliveries (2) exceeded") ||
+				!strings.Contains(field(out, "reason")[0], "cannot process poison-1") {
+				t.Fatalf("poison worker printed %v", out)
+			}
+			if n := e.pending("jobs", "workers"); n != 0 {
+				t.Fatalf("pending after the poison worker: %d", n)
+			}
+		})
+	}
+}
+
+// An event is the same, field for field, whichever language published it
+// and whichever consumes it.
+func TestInterop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// Python publishes; Node and Go consume.
+	e.run("publisher.py", "--stream", "py-orders", "--prefix", "py", "--count", "2")
+	node := e.run("subscriber.ts", "--stream", "py-orders", "--group", "node", "--count", "2")
+	if !slices.Equal(field(node, "order_id"), []string{"py-0", "py-1"}) || toString(node[1]["headers"]) != `{"source":"python"}` ||
+		field(node, "version")[0] != "v1" || field(node, "key")[0] != "c-1" || field(node, "total_cents")[1] != "100" {
+		t.Fatalf("node got %v", node)
+	}
+	goGot := consumeGo(t, e, "py-orders", 2)
+	for i, m := range goGot {
+		var o ordersv1.OrderCreated
+		if err := proto.Unmarshal(m.GetEvent().GetPayload(), &o); err != nil {
+			t.Fatal(err)
+		}
+		want := &ordersv1.OrderCreated{OrderId: []string{"py-0", "py-1"}[i], CustomerId: "c-1", TotalCents: int64(100 * i)}
+		ev := m.GetEvent()
+		if !proto.Equal(&o, want) || ev.GetType() != "examples.orders.v1.OrderCreated" || ev.GetVersion() != "v1" ||
+			ev.GetKey() != "c-1" || ev.GetHeaders()["source"] != "python" || len(ev.GetHeaders()) != 1 ||
+			ev.GetContentType() != "application/protobuf" || len(m.GetExtraFields()) != 0 {
+			t.Fatalf("Go got %v (order %v)", m, &o)
+		}
+	}
+	// Node publishes v2; Python (v1 code) and Go consume.
+	e.run("publisher.ts", "--stream", "node-orders", "--prefix", "node", "--count", "2")
+	py := e.run("subscriber.py", "--stream", "node-orders", "--group", "py", "--count", "2")
+	if !slices.Equal(field(py, "order_id"), []string{"node-0", "node-1"}) || field(py, "version")[0] != "v2" ||
+		toString(py[0]["headers"]) != `{"source":"node"}` || field(py, "total_cents")[1] != "100" {
+		t.Fatalf("python got %v", py)
+	}
+	if got := consumeGo(t, e, "node-orders", 2); got[1].GetEvent().GetType() != "examples.orders.v2.OrderCreated" {
+		t.Fatalf("Go got %v", got[1])
+	}
+}
+
+// Plain redis-py users read what Sluice writes, and Sluice delivers what
+// they write.
+func TestRedisPyInterop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	order := &ordersv1.OrderCreated{OrderId: "o-1", TotalCents: 5}
+	ev, _ := client.NewEvent(order, client.WithKey("k-1"), client.WithHeader("traceparent", "00-1"))
+	ids, err := client.NewPublisher(e.s.Conn).Publish(t.Context(), "plain", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, "python/redis_interop.py", "--redis", e.r.URL, "--stream", "plain", "read")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("redis_interop read: %v %s", err, out)
+	}
+	var read map[string]any
+	if err := json.Unmarshal(out, &read); err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := proto.Marshal(order)
+	if read["id"] != ids[0] || read["type"] != "examples.orders.v1.OrderCreated" || read["version"] != "v1" ||
+		read["content_type"] != "application/protobuf" || read["key"] != "k-1" ||
+		toString(read["headers"]) != `{"traceparent":"00-1"}` || read["payload_hex"] != hex.EncodeToString(payload) {
+		t.Fatalf("redis-py read %v", read)
+	}
+	out, err = exec.Command(python, "python/redis_interop.py", "--redis", e.r.URL, "--stream", "plain", "write").Output()
+	if err != nil {
+		t.Fatalf("redis_interop write: %v", err)
+	}
+	got := consumeGo(t, e, "plain", 2)[1]
+	if !strings.Contains(string(out), got.GetId()) || string(got.GetExtraFields()["order_id"]) != "legacy-1" ||
+		string(got.GetExtraFields()["amount"]) != "42" || got.GetEvent().GetType() != "" {
+		t.Fatalf("Sluice delivered the redis-py entry as %v", got)
+	}
+}
+
+// consumeGo reads n messages of stream with the Go client in a fresh group.
+func consumeGo(t *testing.T, e *env, stream string, n int) []*sluicev1.Message {
+	t.Helper()
+	sub, err := client.NewSubscriber(e.s.Conn, client.SubscriberConfig{Stream: stream, Group: "go",
+		Start: &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: sluicev1.Edge_EDGE_EARLIEST}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	var got []*sluicev1.Message
+	err = sub.Consume(ctx, func(_ context.Context, m *client.Message) error {
+		got = append(got, m.Message)
+		if len(got) == n {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil || len(got) != n {
+		t.Fatalf("Go consumer: %d messages, %v", len(got), err)
+	}
+	return got
+}
