@@ -43,6 +43,7 @@ const usage = `usage:
   sluice dlq list    --stream S [--limit N]
   sluice dlq redrive --stream S (--all | --id ID...) [--to STREAM]
   sluice dlq purge   --stream S (--all | --id ID...) --yes
+  sluice bench [--redis-url URL] [--server ADDR] [--duration D] [--json] ...
 
 Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070), --token (SLUICE_TOKEN),
 and for TLS --tls-ca (SLUICE_TLS_CA), --tls-cert and --tls-key (SLUICE_CLIENT_CERT, SLUICE_CLIENT_KEY).
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return subscribe(ctx, args[1:], stdout, stderr, getenv)
 	case "dlq":
 		return dlq(ctx, args[1:], stdout, stderr, getenv)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

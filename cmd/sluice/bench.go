@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/sluice-io/sluice/internal/bench"
+	"github.com/sluice-io/sluice/internal/daemon"
+)
+
+// benchCmd compares Sluice with raw go-redis on the same Redis. Without
+// --redis-url it starts a redis-server; without --server it runs a sluiced
+// in this process against that Redis.
+func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sluice bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	redisURL := fs.String("redis-url", "", "Redis to measure on (default: start a throwaway redis-server)")
+	server := fs.String("server", "", "a running sluiced on that Redis (default: start one in this process)")
+	var cfg bench.Config
+	fs.DurationVar(&cfg.Duration, "duration", 5*time.Second, "length of each throughput scenario")
+	fs.IntVar(&cfg.Payload, "payload", 256, "payload bytes per event")
+	fs.IntVar(&cfg.Publishers, "publishers", 4, "concurrent publishers")
+	fs.IntVar(&cfg.Subscribers, "subscribers", 4, "subscribers in the consume scenario")
+	fs.IntVar(&cfg.Batch, "batch", 100, "events per batched publish")
+	fs.IntVar(&cfg.Messages, "messages", 200000, "messages drained in the consume scenario")
+	rates := fs.String("rates", "1000,5000,20000", "msgs/s of the latency scenario")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, r := range strings.Split(*rates, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--rates: %q is not a positive number", r)
+		}
+		cfg.Rates = append(cfg.Rates, n)
+	}
+	if cfg.Duration <= 0 || cfg.Payload < 8 || cfg.Publishers < 1 || cfg.Subscribers < 1 || cfg.Batch < 1 || cfg.Messages < 1 {
+		return errors.New("--duration, --payload (>= 8), --publishers, --subscribers, --batch and --messages must be positive")
+	}
+	if *redisURL == "" {
+		url, stop, err := bench.StartRedis(ctx)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		*redisURL = url
+	}
+	opts, err := redis.ParseURL(*redisURL)
+	if err != nil {
+		return err
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	if *server == "" {
+		ctx, cancel := context.WithCancel(ctx)
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- daemon.Run(ctx, daemon.Config{Listen: "127.0.0.1:0", RedisURL: *redisURL, NoAuth: true,
+				Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+				Ready:  func(a net.Addr) { ready <- a.String() }})
+		}()
+		select {
+		case *server = <-ready:
+		case err := <-done:
+			cancel()
+			return err
+		}
+		defer func() { cancel(); <-done }()
+	}
+	conn, err := grpc.NewClient(*server, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	progress := stderr
+	rep, err := bench.Run(ctx, cfg, conn, rdb, progress)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	bench.Table(stdout, rep)
+	return nil
+}

@@ -1,0 +1,452 @@
+// Package bench measures Sluice against raw go-redis on the same Redis, in
+// the same run, and reports both and their ratio. cmd/sluice's "bench"
+// subcommand runs it.
+package bench
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/client"
+)
+
+// Config sizes a run.
+type Config struct {
+	Duration    time.Duration // per throughput scenario
+	Payload     int           // bytes per event
+	Publishers  int
+	Subscribers int
+	Batch       int   // events per batched publish
+	Messages    int   // pre-filled for the consume scenario
+	Rates       []int // msgs/s for the latency scenario
+}
+
+// Result is one scenario's outcome.
+type Result struct {
+	Scenario string  `json:"scenario"`
+	Unit     string  `json:"unit"`
+	Sluice   float64 `json:"sluice"`
+	Redis    float64 `json:"redis"`
+	Ratio    float64 `json:"ratio"`
+	Target   string  `json:"target,omitempty"`
+	Pass     *bool   `json:"pass,omitempty"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// Report is a whole run.
+type Report struct {
+	Cores   int      `json:"cores"`
+	Config  Config   `json:"config"`
+	Results []Result `json:"results"`
+}
+
+// Run runs every scenario. conn reaches a sluiced on the Redis that rdb
+// reaches.
+func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *redis.Client, progress io.Writer) (*Report, error) {
+	rep := &Report{Cores: runtime.NumCPU(), Config: cfg}
+	add := func(r Result) {
+		if r.Redis > 0 {
+			r.Ratio = r.Sluice / r.Redis
+		}
+		rep.Results = append(rep.Results, r)
+		fmt.Fprintf(progress, "%-40s sluice %12.1f  redis %12.1f  %s\n", r.Scenario, r.Sluice, r.Redis, r.Unit)
+	}
+	pub := client.NewPublisher(conn)
+	payload := make([]byte, cfg.Payload)
+
+	// Publish throughput.
+	for _, batch := range []int{1, cfg.Batch} {
+		stream := fmt.Sprintf("bench-pub-%d-%d", batch, time.Now().UnixNano())
+		s, err := rate(ctx, cfg.Duration, cfg.Publishers, func(ctx context.Context) (int, error) {
+			events := make([]*sluicev1.Event, batch)
+			for i := range events {
+				events[i] = &sluicev1.Event{Type: "bench.v1.E", ContentType: "application/octet-stream", Data: &sluicev1.Event_Payload{Payload: payload}}
+			}
+			_, err := pub.Publish(ctx, stream, events...)
+			return batch, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+		raw, err := rate(ctx, cfg.Duration, cfg.Publishers, func(ctx context.Context) (int, error) {
+			_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i := 0; i < batch; i++ {
+					p.XAdd(ctx, &redis.XAddArgs{Stream: stream + "-raw", Values: []any{"type", "bench.v1.E", "content_type", "application/octet-stream", "payload", payload}})
+				}
+				return nil
+			})
+			return batch, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("raw publish: %w", err)
+		}
+		r := Result{Scenario: fmt.Sprintf("publish, %d per call, %d publishers", batch, cfg.Publishers), Unit: "msgs/s", Sluice: s, Redis: raw}
+		if batch > 1 {
+			r.Target = ">= 70% of pipelined XADD"
+			pass := s >= 0.7*raw
+			r.Pass = &pass
+		}
+		add(r)
+		rdb.Del(ctx, stream, stream+"-raw")
+	}
+
+	// Consume with acks.
+	s, err := consumeSluice(ctx, cfg, conn, rdb, payload)
+	if err != nil {
+		return nil, fmt.Errorf("consume: %w", err)
+	}
+	raw, err := consumeRaw(ctx, cfg, rdb, payload)
+	if err != nil {
+		return nil, fmt.Errorf("raw consume: %w", err)
+	}
+	pass := s >= 0.6*raw
+	add(Result{Scenario: fmt.Sprintf("consume+ack, %d subscribers", cfg.Subscribers), Unit: "msgs/s", Sluice: s, Redis: raw,
+		Target: ">= 60% of XREADGROUP+XACK", Pass: &pass})
+
+	// Publish-to-delivery latency at fixed rates.
+	for _, r := range cfg.Rates {
+		ls, err := latencySluice(ctx, cfg, conn, r)
+		if err != nil {
+			return nil, fmt.Errorf("latency: %w", err)
+		}
+		lr, err := latencyRaw(ctx, cfg, rdb, r)
+		if err != nil {
+			return nil, fmt.Errorf("raw latency: %w", err)
+		}
+		for _, q := range []struct {
+			name string
+			p    float64
+		}{{"p50", 0.5}, {"p99", 0.99}, {"p99.9", 0.999}} {
+			res := Result{Scenario: fmt.Sprintf("latency %s at %d msgs/s", q.name, r), Unit: "µs",
+				Sluice: us(percentile(ls, q.p)), Redis: us(percentile(lr, q.p))}
+			if r == 5000 && q.name == "p50" {
+				res.Target, res.Pass = "< 500 µs", ptr(res.Sluice < 500)
+			}
+			if r == 5000 && q.name == "p99" {
+				res.Target, res.Pass = "< 2000 µs", ptr(res.Sluice < 2000)
+			}
+			add(res)
+		}
+	}
+	return rep, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// rate runs op on n goroutines for d and returns operations' items per second.
+func rate(ctx context.Context, d time.Duration, n int, op func(context.Context) (int, error)) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				k, err := op(ctx)
+				if err != nil {
+					if ctx.Err() == nil {
+						firstErr.CompareAndSwap(nil, err)
+					}
+					return
+				}
+				total.Add(int64(k))
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(total.Load()) / time.Since(start).Seconds(), nil
+}
+
+func prefill(ctx context.Context, rdb *redis.Client, stream string, n int, payload []byte) error {
+	for done := 0; done < n; {
+		k := min(1000, n-done)
+		if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i := 0; i < k; i++ {
+				p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", "bench.v1.E", "content_type", "application/octet-stream", "payload", payload}})
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		done += k
+	}
+	return nil
+}
+
+func consumeSluice(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *redis.Client, payload []byte) (float64, error) {
+	stream := fmt.Sprintf("bench-consume-%d", time.Now().UnixNano())
+	defer rdb.Del(context.WithoutCancel(ctx), stream)
+	if err := prefill(ctx, rdb, stream, cfg.Messages, payload); err != nil {
+		return 0, err
+	}
+	if err := rdb.XGroupCreate(ctx, stream, "bench", "0").Err(); err != nil {
+		return 0, err
+	}
+	var got atomic.Int64
+	done := make(chan struct{})
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < cfg.Subscribers; i++ {
+		sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: stream, Group: "bench", MaxInFlight: 2000})
+		if err != nil {
+			return 0, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = sub.Consume(ctx, func(context.Context, *client.Message) error {
+				if got.Add(1) == int64(cfg.Messages) {
+					close(done)
+				}
+				return nil
+			})
+		}()
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return 0, fmt.Errorf("consumed %d of %d", got.Load(), cfg.Messages)
+	}
+	// Count the acks in: the rate is for delivered and acked.
+	for rdb.XPending(ctx, stream, "bench").Val().Count > 0 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	cancel()
+	wg.Wait()
+	return float64(cfg.Messages) / elapsed.Seconds(), nil
+}
+
+func consumeRaw(ctx context.Context, cfg Config, rdb *redis.Client, payload []byte) (float64, error) {
+	stream := fmt.Sprintf("bench-consume-raw-%d", time.Now().UnixNano())
+	defer rdb.Del(context.WithoutCancel(ctx), stream)
+	if err := prefill(ctx, rdb, stream, cfg.Messages, payload); err != nil {
+		return 0, err
+	}
+	if err := rdb.XGroupCreate(ctx, stream, "bench", "0").Err(); err != nil {
+		return 0, err
+	}
+	var got atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for i := 0; i < cfg.Subscribers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for got.Load() < int64(cfg.Messages) {
+				res, err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "bench", Consumer: fmt.Sprint("c", i),
+					Streams: []string{stream, ">"}, Count: 100, Block: -1}).Result()
+				if err == redis.Nil {
+					continue
+				}
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				ids := make([]string, 0, 100)
+				for _, m := range res[0].Messages {
+					ids = append(ids, m.ID)
+				}
+				if len(ids) > 0 {
+					if err := rdb.XAck(ctx, stream, "bench", ids...).Err(); err != nil {
+						firstErr.CompareAndSwap(nil, err)
+						return
+					}
+					got.Add(int64(len(ids)))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(cfg.Messages) / time.Since(start).Seconds(), nil
+}
+
+// pace calls send at r per second for d (in bursts per millisecond tick).
+func pace(ctx context.Context, r int, d time.Duration, send func() error) error {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	sent := 0
+	for time.Since(start) < d {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		due := int(time.Since(start).Seconds() * float64(r))
+		for ; sent < due; sent++ {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func stamp(payload []byte) []byte {
+	b := slices.Clone(payload)
+	if len(b) < 8 {
+		b = make([]byte, 8)
+	}
+	binary.BigEndian.PutUint64(b, uint64(time.Now().UnixNano()))
+	return b
+}
+
+func since(payload []byte) time.Duration {
+	if len(payload) < 8 {
+		return 0
+	}
+	return time.Duration(time.Now().UnixNano() - int64(binary.BigEndian.Uint64(payload)))
+}
+
+func latencySluice(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, r int) ([]time.Duration, error) {
+	stream := fmt.Sprintf("bench-lat-%d-%d", r, time.Now().UnixNano())
+	d := min(cfg.Duration, 5*time.Second)
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, int(float64(r)*d.Seconds()))
+	sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: stream, Group: "bench", MaxInFlight: 5000})
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = sub.Consume(cctx, func(_ context.Context, m *client.Message) error {
+			l := since(m.GetEvent().GetPayload())
+			mu.Lock()
+			lat = append(lat, l)
+			mu.Unlock()
+			return nil
+		})
+	}()
+	for sub.Consumer() == "" {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	pub := client.NewPublisher(conn)
+	sem := make(chan struct{}, 64) // publishes in flight, so pacing is not held up by round trips
+	var wg sync.WaitGroup
+	err = pace(ctx, r, d, func() error {
+		sem <- struct{}{}
+		wg.Add(1)
+		ev := &sluicev1.Event{Type: "bench.v1.E", ContentType: "application/octet-stream", Data: &sluicev1.Event_Payload{Payload: stamp(make([]byte, cfg.Payload))}}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_, _ = pub.Publish(ctx, stream, ev)
+		}()
+		return nil
+	})
+	wg.Wait()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-done
+	return lat, err
+}
+
+func latencyRaw(ctx context.Context, cfg Config, rdb *redis.Client, r int) ([]time.Duration, error) {
+	stream := fmt.Sprintf("bench-lat-raw-%d-%d", r, time.Now().UnixNano())
+	defer rdb.Del(context.WithoutCancel(ctx), stream)
+	d := min(cfg.Duration, 5*time.Second)
+	if err := rdb.XGroupCreateMkStream(ctx, stream, "bench", "$").Err(); err != nil {
+		return nil, err
+	}
+	var lat []time.Duration
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	acks := make(chan []string, 1024)
+	go func() { // acks off the read path, as a real consumer would
+		for ids := range acks {
+			rdb.XAck(ctx, stream, "bench", ids...)
+		}
+	}()
+	go func() {
+		defer close(done)
+		defer close(acks)
+		for cctx.Err() == nil {
+			res, err := rdb.XReadGroup(cctx, &redis.XReadGroupArgs{Group: "bench", Consumer: "c", Streams: []string{stream, ">"}, Count: 100, Block: 100 * time.Millisecond}).Result()
+			if err != nil {
+				continue
+			}
+			ids := make([]string, 0, len(res[0].Messages))
+			for _, m := range res[0].Messages {
+				p, _ := m.Values["payload"].(string)
+				lat = append(lat, since([]byte(p)))
+				ids = append(ids, m.ID)
+			}
+			acks <- ids
+		}
+	}()
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	err := pace(ctx, r, d, func() error {
+		sem <- struct{}{}
+		wg.Add(1)
+		p := stamp(make([]byte, cfg.Payload))
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", "bench.v1.E", "content_type", "application/octet-stream", "payload", p}})
+		}()
+		return nil
+	})
+	wg.Wait()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	<-done
+	return lat, err
+}
+
+func percentile(ls []time.Duration, p float64) time.Duration {
+	if len(ls) == 0 {
+		return 0
+	}
+	s := slices.Clone(ls)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+// Table writes rep as a text table.
+func Table(w io.Writer, rep *Report) {
+	fmt.Fprintf(w, "cores: %d, payload %d bytes\n", rep.Cores, rep.Config.Payload)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tsluice\tredis\tratio\ttarget\t")
+	for _, r := range rep.Results {
+		verdict := ""
+		if r.Pass != nil {
+			verdict = map[bool]string{true: "PASS", false: "FAIL"}[*r.Pass] + " " + r.Target
+		}
+		fmt.Fprintf(tw, "%s\t%.0f %s\t%.0f %s\t%.2f\t%s\t\n", r.Scenario, r.Sluice, r.Unit, r.Redis, r.Unit, r.Ratio, strings.TrimSpace(verdict))
+	}
+	tw.Flush()
+}
