@@ -123,3 +123,17 @@ func TestVersionOf(t *testing.T) {
 		}
 	}
 }
+
+func TestIsVersionAndFullName(t *testing.T) {
+	for v, want := range map[string]bool{"v1": true, "v22": true, "v2beta1": true, "v1alpha": true, "v": false, "V1": false,
+		"v1Beta": false, "vbeta1": false, "v1beta1x": false, "v1-": false} {
+		if isVersion(v) != want {
+			t.Errorf("isVersion(%q) != %v", v, want)
+		}
+	}
+	for n, want := range map[string]bool{"a.B_c.v1.T": true, "_x": true, "a..b": false, "1a.b": false, "a.b.": false, "a-b": false, "": false} {
+		if isFullName(n) != want {
+			t.Errorf("isFullName(%q) != %v", n, want)
+		}
+	}
+}

@@ -62,13 +62,13 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		return bad("type", "empty: set the full Protobuf message name, e.g. examples.orders.v1.OrderCreated")
 	case len(typ) > maxTypeLen:
 		return bad("type", "%d bytes long; the limit is %d", len(typ), maxTypeLen)
-	case !typeRE.MatchString(typ):
+	case !isFullName(typ):
 		return bad("type", "%q is not a full message name (dot-separated identifiers)", typ)
 	}
 	version := ev.GetVersion()
 	if version == "" {
 		version = versionOf(typ)
-	} else if len(version) > maxVersionLen || !versionRE.MatchString(version) {
+	} else if len(version) > maxVersionLen || !every(version, tokenByte) {
 		return bad("version", "%q: use up to %d characters from [A-Za-z0-9._-]", version, maxVersionLen)
 	}
 	ct := ev.GetContentType()
@@ -85,7 +85,7 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		return bad("headers", "%d headers; the limit is %d", len(ev.GetHeaders()), maxHeaders)
 	}
 	for k, v := range ev.GetHeaders() {
-		if len(k) > maxHeaderNameLen || !headerRE.MatchString(k) {
+		if len(k) > maxHeaderNameLen || !every(k, tokenByte) {
 			return bad("headers", "header name %q: use 1 to %d characters from [A-Za-z0-9._-]", k, maxHeaderNameLen)
 		}
 		if len(v) > maxHeaderValueLen {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -15,15 +14,13 @@ const (
 	reservedPrefix = "sluice:"
 )
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
-
 func validateName(what, s string) error {
 	switch {
 	case s == "":
 		return fmt.Errorf("%s name is empty", what)
 	case len(s) > maxNameLen:
 		return fmt.Errorf("%s name is %d bytes long; the limit is %d", what, len(s), maxNameLen)
-	case !nameRE.MatchString(s):
+	case !every(s, nameByte):
 		return fmt.Errorf("%s name %q has characters outside [A-Za-z0-9._:-]", what, s)
 	case what == "stream" && strings.HasPrefix(s, reservedPrefix):
 		return fmt.Errorf("stream names starting with %q are reserved for Sluice", reservedPrefix)
@@ -31,13 +28,67 @@ func validateName(what, s string) error {
 	return nil
 }
 
-var (
-	typeRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
-	versionRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-	// A package component that names a version: v1, v2beta1, v1alpha.
-	pkgVersionRE = regexp.MustCompile(`^v[0-9]+([a-z]+[0-9]*)?$`)
-	headerRE     = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-)
+// Hand-written matchers rather than regular expressions: they run for
+// every event and every ack ID.
+
+func every(s string, ok func(byte) bool) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// nameByte: [A-Za-z0-9._:-], for streams, groups and consumers.
+func nameByte(c byte) bool { return alnum(c) || c == '.' || c == '_' || c == ':' || c == '-' }
+
+// tokenByte: [A-Za-z0-9._-], for versions and header names.
+func tokenByte(c byte) bool { return alnum(c) || c == '.' || c == '_' || c == '-' }
+
+// isFullName reports whether s is a Protobuf full name: dot-separated
+// identifiers ([A-Za-z_][A-Za-z0-9_]*).
+func isFullName(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if part == "" || part[0] >= '0' && part[0] <= '9' || !every(part, func(c byte) bool { return alnum(c) || c == '_' }) {
+			return false
+		}
+	}
+	return true
+}
+
+// isVersion reports whether a package component names a version: v1,
+// v2beta1, v1alpha.
+func isVersion(p string) bool {
+	if len(p) < 2 || p[0] != 'v' {
+		return false
+	}
+	i := 1
+	for i < len(p) && p[i] >= '0' && p[i] <= '9' {
+		i++
+	}
+	if i == 1 {
+		return false
+	}
+	j := i
+	for j < len(p) && p[j] >= 'a' && p[j] <= 'z' {
+		j++
+	}
+	if j == i {
+		return j == len(p)
+	}
+	for j < len(p) && p[j] >= '0' && p[j] <= '9' {
+		j++
+	}
+	return j == len(p)
+}
 
 // Event limits other than the payload size, which is configurable.
 const (
@@ -58,7 +109,7 @@ func versionOf(typ string) string {
 	if len(parts) < 2 {
 		return ""
 	}
-	if p := parts[len(parts)-2]; pkgVersionRE.MatchString(p) {
+	if p := parts[len(parts)-2]; isVersion(p) {
 		return p
 	}
 	return ""

@@ -62,3 +62,19 @@ func FuzzDecodeEntry(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkEntryFields(b *testing.B) {
+	ev := Event{Type: "examples.orders.v1.OrderCreated", Version: "v1", ContentType: "application/protobuf",
+		Payload: make([]byte, 256), Key: "customer-42", Headers: map[string]string{"traceparent": "00-abc"}}
+	for b.Loop() {
+		_ = ev.fields()
+	}
+}
+
+func BenchmarkDecodeEntry(b *testing.B) {
+	values := map[string]any{"type": "examples.orders.v1.OrderCreated", "version": "v1",
+		"content_type": "application/protobuf", "key": "customer-42", "h:traceparent": "00-abc", "payload": string(make([]byte, 256))}
+	for b.Loop() {
+		_ = decodeEntry(ID{Ms: 1}, values)
+	}
+}

@@ -105,23 +105,31 @@ func (s *Store) watch(ctx context.Context, w *watcher) {
 		} else {
 			b.reset()
 		}
-		// Re-read the tail after every wake-up: after new entries it skips
-		// the watcher past all of them at once; after a timeout or an error
-		// it notices a stream that was deleted or reset (a Redis restart
-		// without persistence), whose IDs may now be lower than last.
-		tail, terr := lastID(ctx, s.rdb, w.stream)
-		if terr != nil {
-			if err == nil && len(res) > 0 && len(res[0].Messages) > 0 {
-				if id, perr := ParseID(res[0].Messages[0].ID); perr == nil {
-					last = id
-				}
+		var woke ID // the entry that ended the XREAD, if one did
+		if err == nil && len(res) > 0 && len(res[0].Messages) > 0 {
+			if id, perr := ParseID(res[0].Messages[0].ID); perr == nil {
+				woke = id
+				// Wake waiters first: this is the publish-to-delivery path.
 				w.broadcast()
 			}
-			continue
 		}
-		if (err == nil && len(res) > 0) || tail != last {
+		// Then re-read the tail: after new entries it skips the watcher past
+		// all of them at once; after a timeout or an error it notices a
+		// stream that was deleted or reset (a Redis restart without
+		// persistence), whose IDs may now be lower than last.
+		tail, terr := lastID(ctx, s.rdb, w.stream)
+		switch {
+		case terr != nil:
+			if woke != (ID{}) {
+				last = woke
+			}
+		case tail != last && tail != woke:
+			// Entries came in after the one that woke us (or the stream
+			// changed under us): the waiters may have read before them.
 			last = tail
 			w.broadcast()
+		default:
+			last = tail
 		}
 	}
 }

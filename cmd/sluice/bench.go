@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +40,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Messages, "messages", 200000, "messages drained in the consume scenario")
 	rates := fs.String("rates", "1000,5000,20000", "msgs/s of the latency scenario")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (client and in-process sluiced) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,8 +90,18 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer conn.Close()
-	progress := stderr
-	rep, err := bench.Run(ctx, cfg, conn, rdb, progress)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	rep, err := bench.Run(ctx, cfg, conn, rdb, stderr)
 	if err != nil {
 		return err
 	}

@@ -19,9 +19,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
-	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/client"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
 // Config sizes a run.
@@ -164,7 +166,8 @@ func rate(ctx context.Context, d time.Duration, n int, op func(context.Context) 
 			for ctx.Err() == nil {
 				k, err := op(ctx)
 				if err != nil {
-					if ctx.Err() == nil {
+					// The server may see the deadline a moment before we do.
+					if ctx.Err() == nil && status.Code(err) != codes.DeadlineExceeded {
 						firstErr.CompareAndSwap(nil, err)
 					}
 					return
