@@ -35,6 +35,10 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.Unavailable, "redis is unavailable; retry with backoff")
 	case errors.Is(err, streams.ErrGroupDeleted):
 		return status.Error(codes.NotFound, "the consumer group or its stream was deleted; subscribe again to recreate it")
+	case errors.Is(err, streams.ErrUnsupported):
+		return status.Error(codes.FailedPrecondition, err.Error())
+	case errors.Is(err, streams.ErrNoStream):
+		return status.Error(codes.NotFound, "no such stream")
 	case errors.Is(err, streams.ErrWrongType):
 		return status.Error(codes.FailedPrecondition, "the key exists in Redis and is not a stream; pick another stream name")
 	}

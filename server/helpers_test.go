@@ -232,3 +232,7 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+func startServer(t *testing.T, r *testredis.Server) *testserver.Server {
+	return testserver.Start(t, r.URL, daemon.Config{})
+}

@@ -28,14 +28,15 @@ const (
 	maxResponseBytes = 1 << 20
 )
 
-// Server implements sluice.v1.PublisherService, SubscriberService and
-// DeadLetterService. It is
+// Server implements sluice.v1.PublisherService, SubscriberService,
+// DeadLetterService and AdminService. It is
 // safe for concurrent use. It does not own the Store: close the Store to end
 // every Subscribe stream (the handlers then return Unavailable).
 type Server struct {
 	sluicev1.UnimplementedPublisherServiceServer
 	sluicev1.UnimplementedSubscriberServiceServer
 	sluicev1.UnimplementedDeadLetterServiceServer
+	sluicev1.UnimplementedAdminServiceServer
 
 	store           *streams.Store
 	authz           Authorizer
@@ -136,4 +137,5 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	sluicev1.RegisterPublisherServiceServer(g, s)
 	sluicev1.RegisterSubscriberServiceServer(g, s)
 	sluicev1.RegisterDeadLetterServiceServer(g, s)
+	sluicev1.RegisterAdminServiceServer(g, s)
 }

@@ -38,7 +38,20 @@ func (id ID) String() string {
 	return string(b)
 }
 
-// next is the smallest ID after id.
+// Next is the smallest ID after id.
+func (id ID) Next() ID { return id.next() }
+
+// Prev is the largest ID before id (0-0 stays 0-0).
+func (id ID) Prev() ID {
+	switch {
+	case id.Seq > 0:
+		return ID{Ms: id.Ms, Seq: id.Seq - 1}
+	case id.Ms > 0:
+		return ID{Ms: id.Ms - 1, Seq: math.MaxUint64}
+	}
+	return id
+}
+
 func (id ID) next() ID {
 	if id.Seq == math.MaxUint64 {
 		return ID{Ms: id.Ms + 1}

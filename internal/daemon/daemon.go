@@ -208,7 +208,8 @@ func Run(ctx context.Context, cfg Config) error {
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
 	for _, name := range []string{"", sluicev1.PublisherService_ServiceDesc.ServiceName,
-		sluicev1.SubscriberService_ServiceDesc.ServiceName, sluicev1.DeadLetterService_ServiceDesc.ServiceName} {
+		sluicev1.SubscriberService_ServiceDesc.ServiceName, sluicev1.DeadLetterService_ServiceDesc.ServiceName,
+		sluicev1.AdminService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)

@@ -29,6 +29,7 @@ type Server struct {
 	Pub         sluicev1.PublisherServiceClient
 	Sub         sluicev1.SubscriberServiceClient
 	DL          sluicev1.DeadLetterServiceClient
+	Admin       sluicev1.AdminServiceClient
 	cancel      context.CancelFunc
 	done        chan error
 }
@@ -70,6 +71,7 @@ func Start(tb testing.TB, redisURL string, cfg daemon.Config, dialOpts ...grpc.D
 	s.Pub = sluicev1.NewPublisherServiceClient(conn)
 	s.Sub = sluicev1.NewSubscriberServiceClient(conn)
 	s.DL = sluicev1.NewDeadLetterServiceClient(conn)
+	s.Admin = sluicev1.NewAdminServiceClient(conn)
 	tb.Cleanup(func() {
 		s.Stop()
 		conn.Close()

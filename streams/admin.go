@@ -1,0 +1,267 @@
+package streams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// StreamInfo describes a stream; see sluice.v1.StreamInfo.
+type StreamInfo struct {
+	Name                 string
+	Length, EntriesAdded int64
+	FirstID, LastID      string
+	MemoryBytes          int64 // 0 when unknown
+	DeadLetters          int64
+	Groups               []GroupInfo
+}
+
+// GroupInfo describes a consumer group.
+type GroupInfo struct {
+	Name            string
+	Pending         int64
+	LastDeliveredID string
+	Lag             int64 // -1 when unknown
+	OldestPending   time.Duration
+	Consumers       []ConsumerInfo
+}
+
+// ConsumerInfo describes a consumer.
+type ConsumerInfo struct {
+	Name    string
+	Pending int64
+	Idle    time.Duration // -1 when unknown
+}
+
+// internalKey reports whether key is one of Sluice's own ("{S}:sluice:...").
+func internalKey(key string) bool {
+	return strings.HasPrefix(key, "{") && strings.Contains(key, "}:sluice:")
+}
+
+// ListStreams runs one SCAN step over stream keys matching pattern, leaving
+// out Sluice's own keys. Cursor 0 starts; a returned 0 means done.
+func (s *Store) ListStreams(ctx context.Context, pattern string, cursor uint64) ([]string, uint64, error) {
+	if pattern == "" {
+		pattern = "*"
+	}
+	keys, next, err := s.rdb.ScanType(ctx, cursor, pattern, 1000, "stream").Result()
+	if err != nil {
+		return nil, 0, classify(err)
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if !internalKey(k) {
+			out = append(out, k)
+		}
+	}
+	return out, next, nil
+}
+
+// ErrNoStream is returned for a stream that does not exist.
+var ErrNoStream = errors.New("streams: no such stream")
+
+// Describe reports a stream, its groups and their consumers.
+func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error) {
+	n, err := s.rdb.Exists(ctx, stream).Result()
+	if err != nil {
+		return nil, classify(err)
+	}
+	if n == 0 {
+		return nil, ErrNoStream
+	}
+	info := &StreamInfo{Name: stream}
+	var (
+		xlen   *redis.IntCmd
+		first  *redis.XMessageSliceCmd
+		last   *redis.XMessageSliceCmd
+		mem    *redis.IntCmd
+		dlq    *redis.IntCmd
+		xinfo  *redis.XInfoStreamCmd
+		groups *redis.XInfoGroupsCmd
+	)
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		xlen = p.XLen(ctx, stream)
+		first = p.XRangeN(ctx, stream, "-", "+", 1)
+		last = p.XRevRangeN(ctx, stream, "+", "-", 1)
+		mem = p.MemoryUsage(ctx, stream)
+		dlq = p.XLen(ctx, DeadLetterKey(stream))
+		xinfo = p.XInfoStream(ctx, stream)
+		groups = p.XInfoGroups(ctx, stream)
+		return nil
+	})
+	if err := xlen.Err(); err != nil {
+		return nil, classify(err)
+	}
+	info.Length = xlen.Val()
+	if v := first.Val(); len(v) > 0 {
+		info.FirstID = v[0].ID
+	}
+	if v := last.Val(); len(v) > 0 {
+		info.LastID = v[0].ID
+	}
+	info.MemoryBytes = mem.Val() // miniredis has no MEMORY USAGE: 0, unknown
+	info.DeadLetters = dlq.Val()
+	info.EntriesAdded = xinfo.Val().EntriesAdded
+	if err := groups.Err(); err != nil {
+		return nil, classify(err)
+	}
+	real := s.server(ctx).isRedis
+	for _, g := range groups.Val() {
+		gi := GroupInfo{Name: g.Name, Pending: g.Pending, LastDeliveredID: g.LastDeliveredID, Lag: g.Lag}
+		if !real {
+			// miniredis reports the stream length as lag: count instead.
+			gi.Lag = s.countAfter(ctx, stream, g.LastDeliveredID)
+		}
+		if g.Pending > 0 {
+			if p, err := s.rdb.XPending(ctx, stream, g.Name).Result(); err == nil && p.Lower != "" {
+				if id, err := ParseID(p.Lower); err == nil {
+					gi.OldestPending = max(0, time.Since(id.Time()))
+				}
+			}
+		}
+		if cs, err := s.rdb.XInfoConsumers(ctx, stream, g.Name).Result(); err == nil {
+			for _, c := range cs {
+				idle := c.Idle
+				if idle < 0 {
+					idle = -1
+				}
+				gi.Consumers = append(gi.Consumers, ConsumerInfo{Name: c.Name, Pending: c.Pending, Idle: idle})
+			}
+		}
+		info.Groups = append(info.Groups, gi)
+	}
+	return info, nil
+}
+
+// countAfter counts entries after id, up to 100,000 (-1 beyond: unknown).
+func (s *Store) countAfter(ctx context.Context, stream, id string) int64 {
+	after, err := ParseID(id)
+	if err != nil {
+		return -1
+	}
+	const limit = 100000
+	msgs, err := s.rdb.XRangeN(ctx, stream, after.next().String(), "+", limit+1).Result()
+	if err != nil || len(msgs) > limit {
+		return -1
+	}
+	return int64(len(msgs))
+}
+
+// PendingEntry is one entry of a pending entries list.
+type PendingEntry struct {
+	ID        ID
+	Consumer  string
+	Count     int64
+	DueIn     time.Duration
+	Published time.Time
+}
+
+// Pending returns up to count pending entries of group after position
+// after, optionally only one consumer's, optionally only those due for
+// redelivery.
+func (s *Store) Pending(ctx context.Context, stream, group, consumer string, dueOnly bool, after ID, count int) ([]PendingEntry, error) {
+	args := &redis.XPendingExtArgs{Stream: stream, Group: group, Start: after.next().String(), End: "+",
+		Count: int64(count), Consumer: consumer}
+	if dueOnly {
+		args.Idle = MaxWait
+	}
+	ps, err := s.rdb.XPendingExt(ctx, args).Result()
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := make([]PendingEntry, 0, len(ps))
+	for _, p := range ps {
+		id, err := ParseID(p.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PendingEntry{ID: id, Consumer: p.Consumer, Count: p.RetryCount,
+			DueIn: max(0, MaxWait-p.Idle), Published: id.Time()})
+	}
+	return out, nil
+}
+
+// CreateGroup creates group at start (see EnsureGroup); created is false if
+// it existed.
+func (s *Store) CreateGroup(ctx context.Context, stream, group, start string) (created bool, err error) {
+	err = s.rdb.XGroupCreateMkStream(ctx, stream, group, start).Err()
+	if redis.HasErrorPrefix(err, "BUSYGROUP") {
+		return false, nil
+	}
+	return err == nil, classify(err)
+}
+
+// DeleteGroup destroys group; deleted is false if there was none.
+func (s *Store) DeleteGroup(ctx context.Context, stream, group string) (deleted bool, err error) {
+	n, err := s.rdb.XGroupDestroy(ctx, stream, group).Result()
+	if err != nil {
+		if redis.HasErrorPrefix(err, "ERR no such key") || strings.Contains(err.Error(), "requires the key to exist") {
+			return false, nil
+		}
+		return false, classify(err)
+	}
+	return n == 1, nil
+}
+
+// ErrUnsupported is returned for what the server cannot do (the embedded
+// miniredis lacks a few commands).
+var ErrUnsupported = errors.New("streams: not supported by this Redis")
+
+// SeekGroup sets group's last delivered ID to position.
+func (s *Store) SeekGroup(ctx context.Context, stream, group, position string) error {
+	if !s.server(ctx).isRedis {
+		// miniredis has no XGROUP SETID, and recreating the group would
+		// drop its pending entries.
+		return fmt.Errorf("%w: XGROUP SETID (the embedded Redis cannot move a group)", ErrUnsupported)
+	}
+	err := s.rdb.XGroupSetID(ctx, stream, group, position).Err()
+	if err != nil && (redis.HasErrorPrefix(err, "NOGROUP") || strings.Contains(err.Error(), "requires the key to exist")) {
+		return ErrGroupDeleted
+	}
+	return classify(err)
+}
+
+// Range reads up to count entries between start and end (inclusive IDs, "-"
+// and "+" for the ends), newest first when reverse.
+func (s *Store) Range(ctx context.Context, stream, start, end string, reverse bool, count int) ([]Entry, error) {
+	var msgs []redis.XMessage
+	var err error
+	if reverse {
+		msgs, err = s.rdb.XRevRangeN(ctx, stream, end, start, int64(count)).Result()
+	} else {
+		msgs, err = s.rdb.XRangeN(ctx, stream, start, end, int64(count)).Result()
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := make([]Entry, 0, len(msgs))
+	for _, m := range msgs {
+		id, err := ParseID(m.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, decodeEntry(id, m.Values))
+	}
+	return out, nil
+}
+
+// Trim deletes the oldest entries: beyond maxLen newest ones when maxLen >=
+// 0, else those before minID. It returns how many it deleted, and logs it.
+func (s *Store) Trim(ctx context.Context, stream string, maxLen int64, minID string) (int64, error) {
+	var n int64
+	var err error
+	if maxLen >= 0 {
+		n, err = s.rdb.XTrimMaxLen(ctx, stream, maxLen).Result()
+	} else {
+		n, err = s.rdb.XTrimMinID(ctx, stream, minID).Result()
+	}
+	if err != nil {
+		return 0, classify(err)
+	}
+	s.log.Info("trimmed stream on request", "stream", stream, "deleted", n)
+	return n, nil
+}
