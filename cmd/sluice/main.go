@@ -44,6 +44,12 @@ const usage = `usage:
   sluice dlq redrive --stream S (--all | --id ID...) [--to STREAM]
   sluice dlq purge   --stream S (--all | --id ID...) --yes
   sluice bench [--redis-url URL] [--server ADDR] [--duration D] [--json] ...
+  sluice streams   [--pattern P]
+  sluice describe  --stream S
+  sluice pending   --stream S --group G [--consumer C] [--due] [--limit N]
+  sluice read      --stream S [--start ID] [--end ID] [--reverse] [--limit N]
+  sluice group create|delete|seek --stream S --group G [--from POSITION] [--yes]
+  sluice trim      --stream S (--max-len N | --max-age D | --min-id ID) --yes
 
 Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070), --token (SLUICE_TOKEN),
 and for TLS --tls-ca (SLUICE_TLS_CA), --tls-cert and --tls-key (SLUICE_CLIENT_CERT, SLUICE_CLIENT_KEY).
@@ -80,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return dlq(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "streams", "describe", "pending", "read", "group", "trim":
+		return admin(ctx, args[0], args[1:], stdout, stderr, getenv)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -461,3 +469,9 @@ func (m *multiFlag) Set(v string) error {
 	*m = append(*m, v)
 	return nil
 }
+
+func envflagParse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	return envflag.Parse(fs, args, connEnv, getenv)
+}
+
+func jsonLine(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

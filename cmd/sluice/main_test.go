@@ -190,3 +190,45 @@ func TestToken(t *testing.T) {
 		t.Fatalf("with a token: %v", err)
 	}
 }
+
+func TestAdminCommands(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	env := map[string]string{"SLUICE_SERVER": s.Addr}
+	for _, d := range []string{"a", "b", "c"} {
+		if _, err := sluice(t, env, "publish", "--stream", "ops", "--type", "demo.E", "--content-type", "text/plain", "--data", d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := sluice(t, env, "group", "create", "--stream", "ops", "--group", "g", "--from", "earliest"); err != nil || !strings.Contains(out, `"created":true`) {
+		t.Fatalf("group create: %s %v", out, err)
+	}
+	if _, err := sluice(t, env, "subscribe", "--stream", "ops", "--group", "g", "--count", "1", "--no-ack"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sluice(t, env, "streams")
+	if err != nil || out != "ops\n" {
+		t.Fatalf("streams: %q %v", out, err)
+	}
+	out, err = sluice(t, env, "describe", "--stream", "ops")
+	if err != nil || !strings.Contains(out, `"length":"3"`) || !strings.Contains(out, `"lag":"2"`) || !strings.Contains(out, `"pending":"1"`) {
+		t.Fatalf("describe: %s %v", out, err)
+	}
+	out, err = sluice(t, env, "pending", "--stream", "ops", "--group", "g")
+	if err != nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, `"delivery_count":"1"`) {
+		t.Fatalf("pending: %s %v", out, err)
+	}
+	out, err = sluice(t, env, "read", "--stream", "ops", "--reverse", "--limit", "2")
+	if err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(strings.Split(out, "\n")[0], `"payload_text":"c"`) {
+		t.Fatalf("read: %s %v", out, err)
+	}
+	if _, err := sluice(t, env, "trim", "--stream", "ops", "--max-len", "1"); err == nil {
+		t.Fatal("trim without --yes worked")
+	}
+	if out, err = sluice(t, env, "trim", "--stream", "ops", "--max-len", "1", "--yes"); err != nil || !strings.Contains(out, `"deleted":"2"`) {
+		t.Fatalf("trim: %s %v", out, err)
+	}
+	if out, err = sluice(t, env, "group", "delete", "--stream", "ops", "--group", "g", "--yes"); err != nil || !strings.Contains(out, `"deleted":true`) {
+		t.Fatalf("group delete: %s %v", out, err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -155,11 +156,13 @@ func Run(ctx context.Context, cfg Config) error {
 	defer store.Close()
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err = store.Ping(pingCtx)
-	cancel()
 	if err != nil {
 		// Keep going: Redis may come up later, and health reports it.
 		log.Error("redis does not answer yet", "err", err)
+	} else if !embedded {
+		checkPersistence(pingCtx, cmdClient, log)
 	}
+	cancel()
 	srv, err := server.New(store, opts...)
 	if err != nil {
 		return err
@@ -207,11 +210,21 @@ func Run(ctx context.Context, cfg Config) error {
 	srv.Register(g)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
-	for _, name := range []string{"", sluicev1.PublisherService_ServiceDesc.ServiceName,
+	services := []string{"", sluicev1.PublisherService_ServiceDesc.ServiceName,
 		sluicev1.SubscriberService_ServiceDesc.ServiceName, sluicev1.DeadLetterService_ServiceDesc.ServiceName,
-		sluicev1.AdminService_ServiceDesc.ServiceName} {
-		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+		sluicev1.AdminService_ServiceDesc.ServiceName}
+	var ready atomic.Bool
+	setHealth := func(ok bool) {
+		st := healthpb.HealthCheckResponse_NOT_SERVING
+		if ok {
+			st = healthpb.HealthCheckResponse_SERVING
+		}
+		for _, name := range services {
+			hs.SetServingStatus(name, st)
+		}
+		ready.Store(ok)
 	}
+	setHealth(err == nil)
 	reflection.Register(g)
 
 	log.Info("sluiced listening", "addr", lis.Addr().String(), "redis", redactURL(redisURL))
@@ -220,6 +233,29 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return g.Serve(lis) })
+	eg.Go(func() error {
+		// Health follows Redis: NOT_SERVING (and /readyz 503) while it does
+		// not answer, so load balancers send traffic elsewhere.
+		t := time.NewTicker(healthEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			pctx, cancel := context.WithTimeout(ctx, healthEvery)
+			err := store.Ping(pctx)
+			cancel()
+			if ctx.Err() != nil {
+				return nil
+			}
+			if ok := err == nil; ok != ready.Load() {
+				log.Warn("redis reachability changed", "reachable", ok, "err", err)
+				setHealth(ok)
+			}
+		}
+	})
 	if cfg.MetricsListen != "" {
 		ml, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
@@ -228,6 +264,14 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.Handler())
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+			if !ready.Load() || ctx.Err() != nil {
+				http.Error(w, "not ready: redis unreachable or shutting down", http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintln(w, "ok")
+		})
 		hsrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		log.Info("metrics listening", "addr", ml.Addr().String())
 		eg.Go(func() error {
@@ -246,6 +290,7 @@ func Run(ctx context.Context, cfg Config) error {
 	eg.Go(func() error {
 		<-ctx.Done()
 		log.Info("shutting down")
+		ready.Store(false)
 		hs.Shutdown()
 		// Ends every Subscribe loop, so GracefulStop does not wait on them.
 		_ = store.Close()
@@ -300,6 +345,24 @@ func panicHandler(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 	return func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", p)
 		return status.Error(codes.Internal, "internal error")
+	}
+}
+
+// healthEvery is how often sluiced checks that Redis answers.
+const healthEvery = 2 * time.Second
+
+// checkPersistence warns when Redis would lose acknowledged publishes on a
+// crash. It reads INFO, which managed Redis services allow where they refuse
+// CONFIG.
+func checkPersistence(ctx context.Context, c redis.UniversalClient, log *slog.Logger) {
+	info, err := c.Info(ctx, "persistence").Result()
+	if err != nil {
+		log.Info("cannot read Redis persistence settings; check that AOF is on", "err", err)
+		return
+	}
+	if strings.Contains(info, "aof_enabled:0") {
+		log.Warn("REDIS HAS AOF OFF: a Redis crash loses acknowledged publishes and acks since the last snapshot. " +
+			"Fix: CONFIG SET appendonly yes, with appendfsync everysec (about 1 s at risk) or always, and set both in redis.conf")
 	}
 }
 
