@@ -59,4 +59,3 @@ func TestHealthFollowsRedis(t *testing.T) {
 		t.Fatal("/metrics does not serve the Go collector")
 	}
 }
-

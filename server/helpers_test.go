@@ -236,3 +236,7 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 func startServer(t *testing.T, r *testredis.Server) *testserver.Server {
 	return testserver.Start(t, r.URL, daemon.Config{})
 }
+
+func startServerWith(t *testing.T, r *testredis.Server, cfg daemon.Config) *testserver.Server {
+	return testserver.Start(t, r.URL, cfg)
+}

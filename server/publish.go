@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -38,10 +40,13 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 			return nil, invalid(fmt.Sprintf("events[%d].%s", i, err.field), "%s", err.msg)
 		}
 	}
+	start := time.Now()
 	ids, err := s.store.Publish(ctx, req.GetStream(), events)
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	metrics.PublishTime.Observe(time.Since(start).Seconds())
+	metrics.Published.WithLabelValues(metrics.Stream(req.GetStream())).Add(float64(len(ids)))
 	return &sluicev1.PublishResponse{Ids: ids}, nil
 }
 

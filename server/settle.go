@@ -7,7 +7,10 @@ import (
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -23,6 +26,7 @@ func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.A
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	count(refs, res, metrics.Acked, "")
 	return &sluicev1.AckResponse{Results: ackResults(res)}, nil
 }
 
@@ -48,6 +52,7 @@ func (s *Server) Nack(ctx context.Context, req *sluicev1.NackRequest) (*sluicev1
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	count(refs, res, metrics.Nacked, "")
 	return &sluicev1.NackResponse{Results: ackResults(res)}, nil
 }
 
@@ -68,6 +73,7 @@ func (s *Server) ExtendAckDeadline(ctx context.Context, req *sluicev1.ExtendAckD
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	count(refs, res, nil, "")
 	return &sluicev1.ExtendAckDeadlineResponse{Results: ackResults(res)}, nil
 }
 
@@ -87,7 +93,24 @@ func (s *Server) Reject(ctx context.Context, req *sluicev1.RejectRequest) (*slui
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	count(refs, res, nil, "rejected")
 	return &sluicev1.RejectResponse{Results: ackResults(res)}, nil
+}
+
+// count adds the settlements that took effect to done (or, with a reason,
+// to the dead-letter counter) and the stale ones to the stale counter.
+func count(refs []streams.Ref, res []streams.Result, done *prometheus.CounterVec, deadReason string) {
+	for i, r := range res {
+		st, g := metrics.Group(refs[i].Stream, refs[i].Group)
+		switch {
+		case r == streams.Stale:
+			metrics.Stale.WithLabelValues(st, g).Inc()
+		case r == streams.Done && done != nil:
+			done.WithLabelValues(st, g).Inc()
+		case r == streams.Done && deadReason != "":
+			metrics.DeadLettered.WithLabelValues(st, g, deadReason).Inc()
+		}
+	}
 }
 
 // decodeAckIDs decodes ack IDs and checks that the caller may subscribe to

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -174,6 +175,8 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		return err
 	}
 	format := req.GetPayloadFormat()
+	ms, mg := metrics.Group(req.GetStream(), req.GetGroup())
+	delivered, redelivered := metrics.Delivered.WithLabelValues(ms, mg), metrics.Redelivered.WithLabelValues(ms, mg)
 	for {
 		ds, err := sub.Next(ctx)
 		if err != nil {
@@ -193,6 +196,15 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		if err := sendChunked(stream, msgs); err != nil {
 			return err
 		}
+		now := time.Now()
+		for i := range ds {
+			if ds[i].Attempt > 1 {
+				redelivered.Inc()
+			} else {
+				metrics.EndToEnd.Observe(now.Sub(ds[i].ID.Time()).Seconds())
+			}
+		}
+		delivered.Add(float64(len(ds)))
 		if err := sub.Sent(ctx, ds); err != nil && ctx.Err() == nil {
 			// Only the deadline of a slow send was not pushed back: the
 			// messages may be redelivered early, never lost.

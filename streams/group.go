@@ -446,10 +446,12 @@ func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Deliv
 	dead, _ := reply[2].(int64)
 	gone, _ := reply[3].(int64)
 	if dead > 0 {
+		d.s.observer.DeadLettered(d.key.stream, d.key.group, int(dead))
 		d.s.log.Info("dead-lettered messages past max deliveries", "stream", d.key.stream, "group", d.key.group,
 			"count", dead, "max_deliveries", p.MaxDeliveries)
 	}
 	if gone > 0 {
+		d.s.observer.GonePending(d.key.stream, d.key.group, int(gone))
 		d.s.log.Warn("acked pending entries whose stream entry is gone", "stream", d.key.stream,
 			"group", d.key.group, "count", gone)
 	}

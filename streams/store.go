@@ -18,6 +18,7 @@ type Store struct {
 	reader redis.UniversalClient // watchers' blocking reads; owned by the Store
 	log    *slog.Logger
 
+	observer          Observer
 	idempotencyWindow time.Duration
 	idleConsumerTTL   time.Duration
 
@@ -54,7 +55,23 @@ type Options struct {
 	// IdleConsumerTTL is how long a consumer that holds nothing may stay
 	// idle before it is deleted from its group. Default 1 hour.
 	IdleConsumerTTL time.Duration
+	// Observer hears of what the Store does on its own (dead-lettering past
+	// max deliveries, cleaning up pending entries that lost their stream
+	// entry). Default: nobody.
+	Observer Observer
 }
+
+// Observer hears of work the Store does in the background. Its methods must
+// be quick and safe for concurrent use.
+type Observer interface {
+	DeadLettered(stream, group string, n int)
+	GonePending(stream, group string, n int)
+}
+
+type noObserver struct{}
+
+func (noObserver) DeadLettered(string, string, int) {}
+func (noObserver) GonePending(string, string, int)  {}
 
 // New returns a Store over the given clients.
 func New(o Options) (*Store, error) {
@@ -63,6 +80,9 @@ func New(o Options) (*Store, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	if o.IdempotencyWindow == 0 {
 		o.IdempotencyWindow = 15 * time.Minute
@@ -78,6 +98,7 @@ func New(o Options) (*Store, error) {
 		rdb:               o.Client,
 		reader:            o.ReadClient,
 		log:               o.Logger,
+		observer:          o.Observer,
 		idempotencyWindow: o.IdempotencyWindow,
 		idleConsumerTTL:   o.IdleConsumerTTL,
 		ctx:               ctx,

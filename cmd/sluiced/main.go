@@ -45,7 +45,9 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.AckKeyFile, "ack-key-file", "", "key that signs ack IDs, the same on every replica (env SLUICE_ACK_KEY_FILE)")
 	fs.StringVar(&cfg.RedisCA, "redis-ca", "", "PEM CA bundle to trust for rediss:// (env SLUICE_REDIS_CA)")
 	fs.DurationVar(&cfg.MaxConnectionAge, "max-connection-age", time.Hour, "close client connections after this long (env SLUICE_MAX_CONNECTION_AGE)")
-	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve Prometheus /metrics on this address (env SLUICE_METRICS_LISTEN)")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve Prometheus /metrics, /healthz and /readyz on this address (env SLUICE_METRICS_LISTEN)")
+	fs.DurationVar(&cfg.MetricsInterval, "metrics-interval", 15*time.Second, "how often stream gauges are sampled from Redis (env SLUICE_METRICS_INTERVAL)")
+	fs.IntVar(&cfg.MetricsMaxStreams, "metrics-max-streams", 200, "streams with their own metric labels; the rest are _other (env SLUICE_METRICS_MAX_STREAMS)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful stop may take (env SLUICE_SHUTDOWN_TIMEOUT)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (env SLUICE_LOG_LEVEL)")
 	// Every flag also comes from SLUICE_<FLAG>, and --redis-url from REDIS_URL.

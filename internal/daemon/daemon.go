@@ -15,15 +15,18 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
 	grpcauth "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/ratelimit"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
@@ -38,6 +41,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/auth"
+	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/schema"
 	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/streams"
@@ -79,8 +83,15 @@ type Config struct {
 	// for running calls), so load spreads and abusive clients cannot pin a
 	// connection. Default 1 hour.
 	MaxConnectionAge time.Duration
-	// MetricsListen serves Prometheus /metrics on this address when set.
+	// MetricsListen serves Prometheus /metrics, /healthz and /readyz on this
+	// address when set.
 	MetricsListen string
+	// MetricsInterval is how often stream gauges (length, lag, pending,
+	// dead letters) are sampled from Redis. Default 15 s.
+	MetricsInterval time.Duration
+	// MetricsMaxStreams bounds the streams that get their own label values;
+	// the rest are "_other". Default 200.
+	MetricsMaxStreams int
 	// ShutdownTimeout bounds the graceful stop. Default 10 s.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -142,6 +153,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	cmdClient.AddHook(metrics.RedisHook{})
 	defer cmdClient.Close()
 	store, err := streams.New(streams.Options{
 		Client:            cmdClient,
@@ -149,6 +161,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Logger:            log,
 		IdempotencyWindow: cfg.IdempotencyWindow,
 		IdleConsumerTTL:   cfg.IdleConsumerTTL,
+		Observer:          metrics.Observer{},
 	})
 	if err != nil {
 		return err
@@ -171,8 +184,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.MaxConnectionAge <= 0 {
 		cfg.MaxConnectionAge = time.Hour
 	}
-	unary := []grpc.UnaryServerInterceptor{recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
-	stream := []grpc.StreamServerInterceptor{recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
+	rpcMetrics := grpcMetrics()
+	unary := []grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor(),
+		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
+	stream := []grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor(),
+		recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
 	if authz != nil {
 		// Health and reflection stay open; everything else needs a
 		// principal, then passes its rate limit.
@@ -206,6 +222,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	var ml net.Listener // /metrics, /healthz, /readyz; open before Ready is called
+	if cfg.MetricsListen != "" {
+		if ml, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			lis.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+	}
 	g := grpc.NewServer(gopts...)
 	srv.Register(g)
 	hs := health.NewServer()
@@ -226,6 +249,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	setHealth(err == nil)
 	reflection.Register(g)
+	rpcMetrics.InitializeMetrics(g)
+	if cfg.MetricsMaxStreams > 0 {
+		metrics.SetMaxStreams(cfg.MetricsMaxStreams)
+	}
+	if cfg.MetricsInterval <= 0 {
+		cfg.MetricsInterval = 15 * time.Second
+	}
 
 	log.Info("sluiced listening", "addr", lis.Addr().String(), "redis", redactURL(redisURL))
 	if cfg.Ready != nil {
@@ -257,11 +287,12 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	})
 	if cfg.MetricsListen != "" {
-		ml, err := net.Listen("tcp", cfg.MetricsListen)
-		if err != nil {
-			g.Stop()
-			return fmt.Errorf("--metrics-listen: %w", err)
-		}
+		eg.Go(func() error {
+			metrics.Sample(ctx, cfg.MetricsInterval, func(ctx context.Context) ([]metrics.Sampled, error) {
+				return sample(ctx, store, cfg.MetricsMaxStreams)
+			}, log)
+			return nil
+		})
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.Handler())
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -346,6 +377,53 @@ func panicHandler(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 		log.ErrorContext(ctx, "panic in handler", "panic", p)
 		return status.Error(codes.Internal, "internal error")
 	}
+}
+
+var (
+	rpcMetricsOnce sync.Once
+	rpcMetricsVal  *grpcprom.ServerMetrics
+)
+
+// grpcMetrics are the RPC metrics (go-grpc-middleware's Prometheus
+// provider), registered once per process.
+func grpcMetrics() *grpcprom.ServerMetrics {
+	rpcMetricsOnce.Do(func() {
+		rpcMetricsVal = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+		prometheus.MustRegister(rpcMetricsVal)
+	})
+	return rpcMetricsVal
+}
+
+// sample reads the gauges' values: the first max streams, described.
+func sample(ctx context.Context, store *streams.Store, max int) ([]metrics.Sampled, error) {
+	if max <= 0 {
+		max = 200
+	}
+	var names []string
+	var cursor uint64
+	for {
+		page, next, err := store.ListStreams(ctx, "", cursor)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, page...)
+		if cursor = next; cursor == 0 || len(names) >= max {
+			break
+		}
+	}
+	out := make([]metrics.Sampled, 0, len(names))
+	for _, n := range names[:min(len(names), max)] {
+		info, err := store.Describe(ctx, n)
+		if err != nil {
+			continue // deleted since the scan
+		}
+		s := metrics.Sampled{Stream: n, Length: info.Length, DeadLetters: info.DeadLetters}
+		for _, g := range info.Groups {
+			s.Groups = append(s.Groups, metrics.SampledGroup{Name: g.Name, Lag: g.Lag, Pending: g.Pending, OldestPending: g.OldestPending})
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // healthEvery is how often sluiced checks that Redis answers.

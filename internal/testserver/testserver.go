@@ -47,6 +47,9 @@ func Start(tb testing.TB, redisURL string, cfg daemon.Config, dialOpts ...grpc.D
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(tbWriter{tb: tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	if cfg.MetricsMaxStreams == 0 {
+		cfg.MetricsMaxStreams = 1 << 20 // tests make many streams; keep their labels apart
+	}
 	if cfg.MetricsListen == "127.0.0.1:0" {
 		l, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -1,0 +1,100 @@
+package server_test
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testredis"
+)
+
+// metricValue finds one sample in a /metrics page (-1 when absent).
+func metricValue(body, name string, labels string) float64 {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+"{"+labels+"}") + ` (\S+)$`)
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+// After a scripted workload the counters and sampled gauges say what
+// happened.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	r := testredis.Start(t)
+	s := startServerWith(t, r, daemon.Config{MetricsListen: "127.0.0.1:0", MetricsInterval: 100 * time.Millisecond})
+	e := &env{t: t, r: r, s: s, ctx: t.Context()}
+	stream := name(t, "m")
+	sub := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: "g", MaxInFlight: 3,
+		RetryPolicy: &sluicev1.RetryPolicy{MinimumBackoff: durationpb.New(0), MaximumBackoff: durationpb.New(0)}})
+	e.publish(stream, ev("A", "1"), ev("B", "2"), ev("C", "3"), ev("D", "4"), ev("E", "5"))
+	got := sub.next(3)
+	e.ack(got[0].GetAckId())
+	e.ack(got[0].GetAckId()) // not pending: not counted again
+	if _, err := e.s.Sub.Reject(e.ctx, &sluicev1.RejectRequest{AckIds: []string{got[1].GetAckId()}, Reason: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Sub.Nack(e.ctx, &sluicev1.NackRequest{AckIds: []string{got[2].GetAckId()}}); err != nil {
+		t.Fatal(err)
+	}
+	again := sub.next(1)[0] // the nacked one comes back (or a new one first)
+	for again.GetDeliveryAttempt() == 1 {
+		again = sub.next(1)[0]
+	}
+	e.ack(got[2].GetAckId()) // stale: redelivered since
+	sg := fmt.Sprintf(`group="g",stream=%q`, stream)
+	st := fmt.Sprintf(`stream=%q`, stream)
+	want := map[string]float64{
+		"sluice_published_total{" + st + "}":                                                     5,
+		"sluice_acked_total{" + sg + "}":                                                         1,
+		"sluice_nacked_total{" + sg + "}":                                                        1,
+		"sluice_redelivered_total{" + sg + "}":                                                   1,
+		"sluice_stale_settlements_total{" + sg + "}":                                             1,
+		fmt.Sprintf(`sluice_dead_lettered_total{group="g",reason="rejected",stream=%q}`, stream): 1,
+		"sluice_stream_length{" + st + "}":                                                       5,
+		"sluice_dead_letters{" + st + "}":                                                        1,
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		body := scrape(t, s)
+		bad := ""
+		for k, v := range want {
+			name, labels, _ := cut(k)
+			if got := metricValue(body, name, labels); got != v {
+				bad += fmt.Sprintf("%s = %v, want %v; ", k, got, v)
+			}
+		}
+		if pending := metricValue(body, "sluice_group_pending", sg); pending < 1 {
+			bad += fmt.Sprintf("pending %v; ", pending)
+		}
+		for _, present := range []string{"sluice_end_to_end_seconds_count", "sluice_redis_seconds_count", "grpc_server_handled_total",
+			"sluice_publish_seconds_count", "sluice_limit_rejections_total"} {
+			if !regexp.MustCompile(`(?m)^`+present).MatchString(body) && present != "sluice_limit_rejections_total" {
+				bad += present + " missing; "
+			}
+		}
+		if bad == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(bad)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func cut(k string) (name, labels string, ok bool) {
+	i := regexp.MustCompile(`\{`).FindStringIndex(k)
+	if i == nil {
+		return k, "", false
+	}
+	return k[:i[0]], k[i[0]+1 : len(k)-1], true
+}
