@@ -26,7 +26,9 @@ type GroupInfo struct {
 	Pending         int64
 	LastDeliveredID string
 	Lag             int64 // -1 when unknown
+	EntriesRead     int64 // 0 also when unknown (go-redis reads null as 0)
 	OldestPending   time.Duration
+	OldestPendingID ID
 	Consumers       []ConsumerInfo
 }
 
@@ -111,7 +113,7 @@ func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error
 	}
 	real := s.server(ctx).isRedis
 	for _, g := range groups.Val() {
-		gi := GroupInfo{Name: g.Name, Pending: g.Pending, LastDeliveredID: g.LastDeliveredID, Lag: g.Lag}
+		gi := GroupInfo{Name: g.Name, Pending: g.Pending, LastDeliveredID: g.LastDeliveredID, Lag: g.Lag, EntriesRead: g.EntriesRead}
 		if !real {
 			// miniredis reports the stream length as lag: count instead.
 			gi.Lag = s.countAfter(ctx, stream, g.LastDeliveredID)
@@ -120,6 +122,7 @@ func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error
 			if p, err := s.rdb.XPending(ctx, stream, g.Name).Result(); err == nil && p.Lower != "" {
 				if id, err := ParseID(p.Lower); err == nil {
 					gi.OldestPending = max(0, time.Since(id.Time()))
+					gi.OldestPendingID = id
 				}
 			}
 		}

@@ -162,16 +162,21 @@ return res
 // publishScript appends events, skipping those whose idempotency key was
 // seen within the window, and returns every event's entry ID (the original
 // one for duplicates). KEYS: stream, then the idempotency keys. ARGV: window
-// ms, then per event: key index into KEYS (0: none), field count, fields.
+// ms, max length (0: none), then per event: key index into KEYS (0: none),
+// field count, fields.
 var publishScript = newScript(`
 local ids = {}
-local i = 2
+local i = 3
 while i <= #ARGV do
   local k, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
   local id = false
   if k > 0 then id = redis.call('GET', KEYS[k]) end
   if not id then
-    local args = {KEYS[1], '*'}
+    local args = {KEYS[1]}
+    if tonumber(ARGV[2]) > 0 then
+      for _, a in ipairs({'MAXLEN', '~', ARGV[2]}) do args[#args + 1] = a end
+    end
+    args[#args + 1] = '*'
     for j = i + 2, i + 1 + n do args[#args + 1] = ARGV[j] end
     local ok, r = pcall(redis.call, 'XADD', unpack(args))
     if not ok then return fail(r) end

@@ -19,6 +19,7 @@ type Store struct {
 	log    *slog.Logger
 
 	observer          Observer
+	maxLength         func(string) int64
 	idempotencyWindow time.Duration
 	idleConsumerTTL   time.Duration
 
@@ -55,6 +56,9 @@ type Options struct {
 	// IdleConsumerTTL is how long a consumer that holds nothing may stay
 	// idle before it is deleted from its group. Default 1 hour.
 	IdleConsumerTTL time.Duration
+	// MaxLength, when set, caps a stream's length on every publish
+	// (XADD MAXLEN ~ n); 0 means no cap.
+	MaxLength func(stream string) int64
 	// Observer hears of what the Store does on its own (dead-lettering past
 	// max deliveries, cleaning up pending entries that lost their stream
 	// entry). Default: nobody.
@@ -81,6 +85,9 @@ func New(o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.MaxLength == nil {
+		o.MaxLength = func(string) int64 { return 0 }
+	}
 	if o.Observer == nil {
 		o.Observer = noObserver{}
 	}
@@ -99,6 +106,7 @@ func New(o Options) (*Store, error) {
 		reader:            o.ReadClient,
 		log:               o.Logger,
 		observer:          o.Observer,
+		maxLength:         o.MaxLength,
 		idempotencyWindow: o.IdempotencyWindow,
 		idleConsumerTTL:   o.IdleConsumerTTL,
 		ctx:               ctx,
@@ -142,10 +150,11 @@ func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]s
 			return s.publishIdempotent(ctx, stream, events)
 		}
 	}
+	maxLen := s.maxLength(stream)
 	cmds := make([]*redis.StringCmd, len(events))
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range events {
-			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: events[i].fields()})
+			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: events[i].fields(), MaxLen: maxLen, Approx: maxLen > 0})
 		}
 		return nil
 	})
@@ -162,7 +171,7 @@ func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]s
 func (s *Store) publishIdempotent(ctx context.Context, stream string, events []Event) ([]string, error) {
 	keys := []string{stream}
 	keyIndex := make(map[string]int)
-	args := []any{s.idempotencyWindow.Milliseconds()}
+	args := []any{s.idempotencyWindow.Milliseconds(), s.maxLength(stream)}
 	for i := range events {
 		k := 0
 		if ik := events[i].IdempotencyKey; ik != "" {

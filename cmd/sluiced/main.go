@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "gRPC listen address (env SLUICE_LISTEN)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", "", "Redis URL, e.g. redis://127.0.0.1:6379/0; empty starts an embedded, non-durable Redis (env REDIS_URL)")
 	fs.StringVar(&cfg.DescriptorSet, "descriptor-set", "", "FileDescriptorSet of event schemas, from `buf build -o FILE` (env SLUICE_DESCRIPTOR_SET)")
+	fs.StringVar(&cfg.ConfigFile, "config", "", "YAML configuration file: retention policies (env SLUICE_CONFIG)")
 	fs.IntVar(&cfg.MaxPayloadBytes, "max-payload-bytes", server.DefaultMaxPayloadBytes, "largest event payload accepted (env SLUICE_MAX_PAYLOAD_BYTES)")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", server.DefaultMaxBatch, "most events in one Publish (env SLUICE_MAX_BATCH)")
 	fs.DurationVar(&cfg.IdempotencyWindow, "idempotency-window", 15*time.Minute, "how long publish idempotency keys are remembered (env SLUICE_IDEMPOTENCY_WINDOW)")

@@ -42,6 +42,7 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/auth"
 	"github.com/sluice-io/sluice/internal/metrics"
+	"github.com/sluice-io/sluice/internal/retention"
 	"github.com/sluice-io/sluice/schema"
 	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/streams"
@@ -56,6 +57,8 @@ type Config struct {
 	RedisURL string
 	// DescriptorSet is a FileDescriptorSet file of known event types.
 	DescriptorSet string
+	// ConfigFile is the YAML configuration file (retention policies).
+	ConfigFile string
 	// MaxPayloadBytes and MaxBatch are the publish limits; 0 means default.
 	MaxPayloadBytes int
 	MaxBatch        int
@@ -154,6 +157,12 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	cmdClient.AddHook(metrics.RedisHook{})
+	var keep *retention.Config
+	if cfg.ConfigFile != "" {
+		if keep, err = retention.Load(cfg.ConfigFile); err != nil {
+			return fmt.Errorf("--config: %w", err)
+		}
+	}
 	defer cmdClient.Close()
 	store, err := streams.New(streams.Options{
 		Client:            cmdClient,
@@ -162,6 +171,7 @@ func Run(ctx context.Context, cfg Config) error {
 		IdempotencyWindow: cfg.IdempotencyWindow,
 		IdleConsumerTTL:   cfg.IdleConsumerTTL,
 		Observer:          metrics.Observer{},
+		MaxLength:         keep.MaxLength,
 	})
 	if err != nil {
 		return err
@@ -286,6 +296,12 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}
 	})
+	if keep != nil {
+		eg.Go(func() error {
+			(&retention.Trimmer{Config: keep, Store: store, Log: log}).Run(ctx)
+			return nil
+		})
+	}
 	if cfg.MetricsListen != "" {
 		eg.Go(func() error {
 			metrics.Sample(ctx, cfg.MetricsInterval, func(ctx context.Context) ([]metrics.Sampled, error) {
