@@ -268,3 +268,27 @@ func (s *Store) Trim(ctx context.Context, stream string, maxLen int64, minID str
 	s.log.Info("trimmed stream on request", "stream", stream, "deleted", n)
 	return n, nil
 }
+
+// DescribeAll describes up to max streams (in SCAN order), skipping those
+// deleted while it runs.
+func (s *Store) DescribeAll(ctx context.Context, max int) ([]*StreamInfo, error) {
+	var names []string
+	var cursor uint64
+	for {
+		page, next, err := s.ListStreams(ctx, "", cursor)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, page...)
+		if cursor = next; cursor == 0 || len(names) >= max {
+			break
+		}
+	}
+	out := make([]*StreamInfo, 0, len(names))
+	for _, n := range names[:min(len(names), max)] {
+		if info, err := s.Describe(ctx, n); err == nil {
+			out = append(out, info)
+		}
+	}
+	return out, nil
+}

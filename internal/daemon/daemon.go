@@ -44,6 +44,7 @@ import (
 	"github.com/sluice-io/sluice/internal/auth"
 	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/internal/retention"
+	"github.com/sluice-io/sluice/internal/ui"
 	"github.com/sluice-io/sluice/schema"
 	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/streams"
@@ -317,6 +318,7 @@ func Run(ctx context.Context, cfg Config) error {
 		})
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.Handler())
+		ui.Register(mux, store)
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 		mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 			if !ready.Load() || ctx.Err() != nil {
@@ -421,25 +423,13 @@ func sample(ctx context.Context, store *streams.Store, max int) ([]metrics.Sampl
 	if max <= 0 {
 		max = 200
 	}
-	var names []string
-	var cursor uint64
-	for {
-		page, next, err := store.ListStreams(ctx, "", cursor)
-		if err != nil {
-			return nil, err
-		}
-		names = append(names, page...)
-		if cursor = next; cursor == 0 || len(names) >= max {
-			break
-		}
+	infos, err := store.DescribeAll(ctx, max)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]metrics.Sampled, 0, len(names))
-	for _, n := range names[:min(len(names), max)] {
-		info, err := store.Describe(ctx, n)
-		if err != nil {
-			continue // deleted since the scan
-		}
-		s := metrics.Sampled{Stream: n, Length: info.Length, DeadLetters: info.DeadLetters}
+	out := make([]metrics.Sampled, 0, len(infos))
+	for _, info := range infos {
+		s := metrics.Sampled{Stream: info.Name, Length: info.Length, DeadLetters: info.DeadLetters}
 		for _, g := range info.Groups {
 			s.Groups = append(s.Groups, metrics.SampledGroup{Name: g.Name, Lag: g.Lag, Pending: g.Pending, OldestPending: g.OldestPending})
 		}
