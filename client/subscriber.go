@@ -15,7 +15,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	otelcodes "go.opentelemetry.io/otel/codes"
+
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/tracing"
 )
 
 // SubscriberConfig describes what to consume. It mirrors SubscribeRequest.
@@ -48,7 +51,9 @@ type SubscriberConfig struct {
 	RetryPolicy *sluicev1.RetryPolicy
 }
 
-// Handler processes one message. Returning nil acks it; returning an error
+// Handler processes one message. Its context carries a "sluice.process"
+// span (OpenTelemetry, through the global TracerProvider), a child of the
+// publisher's span when the event carries trace context. Returning nil acks it; returning an error
 // nacks it, with the error text as the reason, so the group redelivers it
 // after the retry backoff (or dead-letters it after max deliveries). A
 // message the handler settled itself (Ack, Nack, Reject) is left alone. The
@@ -266,7 +271,12 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 		go func() {
 			defer workers.Done()
 			for m := range work {
-				err := h(ctx, m)
+				hctx, span := tracing.Process(ctx, s.cfg.Stream, s.cfg.Group, m.GetId(), int(m.GetDeliveryAttempt()), m.GetEvent().GetHeaders())
+				err := h(hctx, m)
+				if err != nil {
+					span.SetStatus(otelcodes.Error, err.Error())
+				}
+				span.End()
 				if m.GetAckId() == "" || m.settled.Load() {
 					continue
 				}

@@ -9,6 +9,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/metrics"
+	"github.com/sluice-io/sluice/internal/tracing"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -39,6 +40,8 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 		if err := s.toEntry(ev, &events[i]); err != nil {
 			return nil, invalid(fmt.Sprintf("events[%d].%s", i, err.field), "%s", err.msg)
 		}
+		// The publisher's trace continues in whoever consumes the event.
+		events[i].Headers = tracing.Inject(ctx, events[i].Headers)
 	}
 	start := time.Now()
 	ids, err := s.store.Publish(ctx, req.GetStream(), events)

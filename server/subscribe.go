@@ -13,6 +13,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/metrics"
+	"github.com/sluice-io/sluice/internal/tracing"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -203,6 +204,7 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 			} else {
 				metrics.EndToEnd.Observe(now.Sub(ds[i].ID.Time()).Seconds())
 			}
+			tracing.StreamWait(req.GetStream(), req.GetGroup(), msgs[i].GetId(), ds[i].ID.Time(), now, ds[i].Attempt, ds[i].Event.Headers)
 		}
 		delivered.Add(float64(len(ds)))
 		if err := sub.Sent(ctx, ds); err != nil && ctx.Err() == nil {

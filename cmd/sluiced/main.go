@@ -12,6 +12,13 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/sluice-io/sluice/internal/daemon"
 	"github.com/sluice-io/sluice/internal/envflag"
 	"github.com/sluice-io/sluice/server"
@@ -61,5 +68,33 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("--log-level: %v", err)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	shutdown, err := setUpTracing(ctx, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	defer shutdown()
 	return daemon.Run(ctx, cfg)
+}
+
+// setUpTracing exports spans with OTLP/gRPC when the standard
+// OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set; trace context
+// is propagated (W3C traceparent) either way.
+func setUpTracing(ctx context.Context, log *slog.Logger) (func(), error) {
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
+		return func() {}, nil
+	}
+	exp, err := otlptracegrpc.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("OTLP exporter: %w", err)
+	}
+	res, _ := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", "sluiced")))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	otel.SetTracerProvider(tp)
+	log.Info("exporting traces with OTLP")
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(sctx)
+	}, nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -218,6 +219,10 @@ func Run(ctx context.Context, cfg Config) error {
 			selector.StreamServerInterceptor(ratelimit.StreamServerInterceptor(authz), guarded))
 	}
 	gopts := []grpc.ServerOption{
+		// A span per RPC, continuing the caller's trace (W3C traceparent),
+		// through the global TracerProvider: cmd/sluiced sets one up when
+		// OTEL_EXPORTER_OTLP_ENDPOINT is set.
+		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.MaxRecvMsgSize(64 << 20),

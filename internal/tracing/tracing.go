@@ -1,0 +1,88 @@
+// Package tracing carries OpenTelemetry trace context through Sluice: from a
+// publisher's span into the event's headers, and from the headers to the
+// span that covers the message's wait in the stream and to the consumer's
+// processing span, so one trace shows publish, wait, and processing.
+package tracing
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Name is the instrumentation name of Sluice's spans.
+const Name = "github.com/sluice-io/sluice"
+
+// propagator is W3C trace context: the traceparent and tracestate headers.
+var propagator = propagation.TraceContext{}
+
+// headerCarrier adapts an event's headers map.
+type headerCarrier map[string]string
+
+func (h headerCarrier) Get(k string) string { return h[k] }
+func (h headerCarrier) Set(k, v string)     { h[k] = v }
+func (h headerCarrier) Keys() []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Inject adds ctx's span context to headers (allocating them if needed) as
+// "traceparent" and "tracestate", unless the producer set a traceparent
+// itself. It returns the headers, unchanged when ctx has no span.
+func Inject(ctx context.Context, headers map[string]string) map[string]string {
+	if !trace.SpanContextFromContext(ctx).IsValid() || headers["traceparent"] != "" {
+		return headers
+	}
+	if headers == nil {
+		headers = make(map[string]string, 2)
+	}
+	propagator.Inject(ctx, headerCarrier(headers))
+	return headers
+}
+
+// Extract returns ctx with the remote span context found in headers.
+func Extract(ctx context.Context, headers map[string]string) context.Context {
+	if headers["traceparent"] == "" {
+		return ctx
+	}
+	return propagator.Extract(ctx, headerCarrier(headers))
+}
+
+// StreamWait records a span from publish to delivery, as a child of the
+// publisher's span carried in headers. It does nothing for messages
+// without trace context.
+func StreamWait(stream, group, id string, published, delivered time.Time, attempt int, headers map[string]string) {
+	if headers["traceparent"] == "" {
+		return
+	}
+	ctx := Extract(context.Background(), headers)
+	_, span := otel.Tracer(Name).Start(ctx, "sluice.stream_wait "+stream,
+		trace.WithTimestamp(published), trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "redis_streams"),
+			attribute.String("messaging.destination.name", stream),
+			attribute.String("messaging.consumer.group.name", group),
+			attribute.String("messaging.message.id", id),
+			attribute.Int("sluice.delivery_attempt", attempt)))
+	span.End(trace.WithTimestamp(delivered))
+}
+
+// Process starts the consumer's span for handling a message, a child of
+// the publisher's span carried in headers.
+func Process(ctx context.Context, stream, group, id string, attempt int, headers map[string]string) (context.Context, trace.Span) {
+	return otel.Tracer(Name).Start(Extract(ctx, headers), "sluice.process "+stream,
+		trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "redis_streams"),
+			attribute.String("messaging.destination.name", stream),
+			attribute.String("messaging.consumer.group.name", group),
+			attribute.String("messaging.message.id", id),
+			attribute.Int("sluice.delivery_attempt", attempt)))
+}
