@@ -59,3 +59,21 @@ func TestHealthFollowsRedis(t *testing.T) {
 		t.Fatal("/metrics does not serve the Go collector")
 	}
 }
+
+// At start-up sluiced warns, with the fix, when Redis has AOF off, and says
+// nothing when it is on.
+func TestPersistenceWarning(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		warn bool
+	}{{nil, true}, {[]string{"--appendonly", "yes"}, false}} {
+		r := testredis.StartWithArgs(t, c.args...)
+		var logs strings.Builder
+		s := testserver.Start(t, r.URL, daemon.Config{Logger: newCapture(&logs)})
+		s.Stop()
+		if got := strings.Contains(logs.String(), "REDIS HAS AOF OFF") && strings.Contains(logs.String(), "CONFIG SET appendonly yes"); got != c.warn {
+			t.Errorf("redis %v: warned %v, want %v:\n%s", c.args, got, c.warn, logs.String())
+		}
+	}
+}
