@@ -12,33 +12,21 @@ import (
 )
 
 const (
-	defaultDeadLetterPage = 100
-	maxDeadLetterPage     = 1000
-	maxRedrive            = 10000
+	maxRedrive = 10000
 )
 
 // ListDeadLetters implements sluice.v1.DeadLetterService.
 func (s *Server) ListDeadLetters(ctx context.Context, req *sluicev1.ListDeadLettersRequest) (*sluicev1.ListDeadLettersResponse, error) {
-	if err := validateName("stream", req.GetStream()); err != nil {
-		return nil, invalid("stream", "%v", err)
-	}
-	if err := s.authz.Allow(ctx, PermAdmin, req.GetStream(), ""); err != nil {
+	if err := s.adminStream(ctx, req.GetStream()); err != nil {
 		return nil, err
 	}
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0 || size > maxDeadLetterPage:
-		return nil, invalid("page_size", "%d is out of range: use 1..%d, or 0 for %d", size, maxDeadLetterPage, defaultDeadLetterPage)
-	case size == 0:
-		size = defaultDeadLetterPage
+	size, err := pageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
 	}
-	var after streams.ID
-	if tok := req.GetPageToken(); tok != "" {
-		id, err := streams.ParseID(tok)
-		if err != nil {
-			return nil, invalid("page_token", "not a token from next_page_token")
-		}
-		after = id
+	after, err := pageToken(req.GetPageToken())
+	if err != nil {
+		return nil, err
 	}
 	dls, err := s.store.DeadLetters(ctx, req.GetStream(), after, size+1)
 	if err != nil {
@@ -72,10 +60,7 @@ func (s *Server) ListDeadLetters(ctx context.Context, req *sluicev1.ListDeadLett
 
 // RedriveDeadLetters implements sluice.v1.DeadLetterService.
 func (s *Server) RedriveDeadLetters(ctx context.Context, req *sluicev1.RedriveDeadLettersRequest) (*sluicev1.RedriveDeadLettersResponse, error) {
-	if err := validateName("stream", req.GetStream()); err != nil {
-		return nil, invalid("stream", "%v", err)
-	}
-	if err := s.authz.Allow(ctx, PermAdmin, req.GetStream(), ""); err != nil {
+	if err := s.adminStream(ctx, req.GetStream()); err != nil {
 		return nil, err
 	}
 	if t := req.GetTargetStream(); t != "" {
@@ -103,10 +88,7 @@ func (s *Server) RedriveDeadLetters(ctx context.Context, req *sluicev1.RedriveDe
 
 // PurgeDeadLetters implements sluice.v1.DeadLetterService.
 func (s *Server) PurgeDeadLetters(ctx context.Context, req *sluicev1.PurgeDeadLettersRequest) (*sluicev1.PurgeDeadLettersResponse, error) {
-	if err := validateName("stream", req.GetStream()); err != nil {
-		return nil, invalid("stream", "%v", err)
-	}
-	if err := s.authz.Allow(ctx, PermAdmin, req.GetStream(), ""); err != nil {
+	if err := s.adminStream(ctx, req.GetStream()); err != nil {
 		return nil, err
 	}
 	ids, err := recordIDs(req.GetIds())

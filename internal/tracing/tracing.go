@@ -64,25 +64,22 @@ func StreamWait(stream, group, id string, published, delivered time.Time, attemp
 	}
 	ctx := Extract(context.Background(), headers)
 	_, span := otel.Tracer(Name).Start(ctx, "sluice.stream_wait "+stream,
-		trace.WithTimestamp(published), trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(
-			attribute.String("messaging.system", "redis_streams"),
-			attribute.String("messaging.destination.name", stream),
-			attribute.String("messaging.consumer.group.name", group),
-			attribute.String("messaging.message.id", id),
-			attribute.Int("sluice.delivery_attempt", attempt)))
+		trace.WithTimestamp(published), trace.WithSpanKind(trace.SpanKindInternal), attributes(stream, group, id, attempt))
 	span.End(trace.WithTimestamp(delivered))
+}
+
+func attributes(stream, group, id string, attempt int) trace.SpanStartEventOption {
+	return trace.WithAttributes(
+		attribute.String("messaging.system", "redis_streams"),
+		attribute.String("messaging.destination.name", stream),
+		attribute.String("messaging.consumer.group.name", group),
+		attribute.String("messaging.message.id", id),
+		attribute.Int("sluice.delivery_attempt", attempt))
 }
 
 // Process starts the consumer's span for handling a message, a child of
 // the publisher's span carried in headers.
 func Process(ctx context.Context, stream, group, id string, attempt int, headers map[string]string) (context.Context, trace.Span) {
 	return otel.Tracer(Name).Start(Extract(ctx, headers), "sluice.process "+stream,
-		trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(
-			attribute.String("messaging.system", "redis_streams"),
-			attribute.String("messaging.destination.name", stream),
-			attribute.String("messaging.consumer.group.name", group),
-			attribute.String("messaging.message.id", id),
-			attribute.Int("sluice.delivery_attempt", attempt)))
+		trace.WithSpanKind(trace.SpanKindConsumer), attributes(stream, group, id, attempt))
 }
