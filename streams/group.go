@@ -344,6 +344,7 @@ func (d *dispatcher) run(ctx context.Context) {
 			continue
 		}
 		b.reset()
+		d.afterRead(ctx, g)
 		if len(batch) > 0 {
 			d.deliver(g, batch)
 			continue
@@ -486,6 +487,18 @@ func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Deliv
 	}
 	d.mu.Unlock()
 	return out, nil
+}
+
+// afterRead deletes again the consumer of an ephemeral subscription that
+// closed while a read for it was in flight: XAUTOCLAIM creates the consumer
+// it names, so the read may have recreated it after Close deleted it.
+func (d *dispatcher) afterRead(ctx context.Context, g *GroupSub) {
+	d.mu.Lock()
+	gone := g.removed && g.ephemeral
+	d.mu.Unlock()
+	if gone {
+		_ = delIdleConsumer.Run(ctx, d.s.rdb, []string{d.key.stream}, d.key.group, g.consumer).Err()
+	}
 }
 
 func (d *dispatcher) deliver(g *GroupSub, batch []Delivery) {
