@@ -568,4 +568,3 @@ func TestEphemeralConsumersAreCleanedUp(t *testing.T) {
 		}
 	})
 }
-
