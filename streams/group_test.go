@@ -39,7 +39,7 @@ func TestDeadlineStartsWhenSent(t *testing.T) {
 			if err := s.EnsureGroup(ctx, "s", "g", streams.Earliest); err != nil {
 				t.Fatal(err)
 			}
-			policy := streams.Policy{AckDeadline: time.Second, MaxDeliveries: 5}
+			policy := streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}
 			sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: 10, Policy: policy})
 			if err != nil {
 				t.Fatal(err)
@@ -56,15 +56,16 @@ func TestDeadlineStartsWhenSent(t *testing.T) {
 				p := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 1}).Val()
 				return p[0].Idle
 			}
-			// Just read: due after the deadline, i.e. idle = MaxWait - 1 s.
-			if got := idle(); got < streams.MaxWait-time.Second-100*time.Millisecond || got > streams.MaxWait-time.Second+time.Second {
+			// Just read: due after the deadline, i.e. idle = MaxWait - 5 s.
+			due := streams.MaxWait - 5*time.Second
+			if got := idle(); got < due-100*time.Millisecond || got > due+time.Second {
 				t.Fatalf("idle after read = %v", got)
 			}
-			time.Sleep(1500 * time.Millisecond) // a slow send
+			time.Sleep(1500 * time.Millisecond) // a slow send, well within the deadline
 			if err := sub.Sent(ctx, ds); err != nil {
 				t.Fatal(err)
 			}
-			if got := idle(); got > streams.MaxWait-time.Second+700*time.Millisecond {
+			if got := idle(); got > due+700*time.Millisecond {
 				t.Fatalf("idle after a slow send = %v: the deadline was not pushed back", got)
 			}
 			p := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 1}).Val()
