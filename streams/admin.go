@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -50,6 +51,9 @@ func (s *Store) ListStreams(ctx context.Context, pattern string, cursor uint64) 
 	if pattern == "" {
 		pattern = "*"
 	}
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		return s.listClusterStreams(ctx, cc, pattern)
+	}
 	keys, next, err := s.rdb.ScanType(ctx, cursor, pattern, 1000, "stream").Result()
 	if err != nil {
 		return nil, 0, classify(err)
@@ -61,6 +65,25 @@ func (s *Store) ListStreams(ctx context.Context, pattern string, cursor uint64) 
 		}
 	}
 	return out, next, nil
+}
+
+// listClusterStreams scans every master of a Cluster in one call (a SCAN
+// cursor is per node, so there is no single cursor to page with).
+func (s *Store) listClusterStreams(ctx context.Context, cc *redis.ClusterClient, pattern string) ([]string, uint64, error) {
+	var mu sync.Mutex
+	var out []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		iter := node.ScanType(ctx, 0, pattern, 1000, "stream").Iterator()
+		for iter.Next(ctx) {
+			if k := iter.Val(); !internalKey(k) {
+				mu.Lock()
+				out = append(out, k)
+				mu.Unlock()
+			}
+		}
+		return iter.Err()
+	})
+	return out, 0, classify(err)
 }
 
 // ErrNoStream is returned for a stream that does not exist.

@@ -378,7 +378,16 @@ func Clients(url string) (cmd, read redis.UniversalClient, err error) {
 
 // ClientsWithCA is Clients trusting the CAs in caFile (PEM) for rediss://.
 func ClientsWithCA(url, caFile string) (cmd, read redis.UniversalClient, err error) {
-	o, err := redis.ParseURL(url)
+	o, err := ParseRedisURL(url)
+	if errors.Is(err, errUnix) {
+		so, err := redis.ParseURL(url)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--redis-url: %v", err)
+		}
+		ro := *so
+		ro.PoolSize, ro.MaxRetries = 10000, -1
+		return redis.NewClient(so), redis.NewClient(&ro), nil
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("--redis-url: %v", redactErr(err, url))
 	}
@@ -392,13 +401,14 @@ func ClientsWithCA(url, caFile string) (cmd, read redis.UniversalClient, err err
 		}
 		o.TLSConfig.RootCAs = pool
 	}
-	cmd = redis.NewClient(o)
+	cmd = redis.NewUniversalClient(o)
 	ro := *o
-	// One connection per watched stream; opened on demand.
+	// One connection per watched stream (per node in a cluster); opened on
+	// demand.
 	ro.PoolSize = 10000
 	// A retried XREADGROUP would leave its first batch pending, unseen.
 	ro.MaxRetries = -1
-	return cmd, redis.NewClient(&ro), nil
+	return cmd, redis.NewUniversalClient(&ro), nil
 }
 
 func panicHandler(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
@@ -526,16 +536,26 @@ func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []byt
 
 func redactErr(err error, url string) string {
 	msg := err.Error()
-	if o, perr := redis.ParseURL(url); perr == nil && o.Password != "" {
+	if o, perr := ParseRedisURL(url); perr == nil && o.Password != "" {
 		msg = strings.ReplaceAll(msg, o.Password, "****")
 	}
 	return msg
 }
 
+// redactURL describes where Redis is without credentials.
 func redactURL(u string) string {
-	o, err := redis.ParseURL(u)
+	o, err := ParseRedisURL(u)
+	if errors.Is(err, errUnix) {
+		return "unix socket"
+	}
 	if err != nil {
 		return "?"
 	}
-	return fmt.Sprintf("%s db %d", o.Addr, o.DB)
+	switch {
+	case o.MasterName != "":
+		return fmt.Sprintf("sentinel master %s via %s db %d", o.MasterName, strings.Join(o.Addrs, ","), o.DB)
+	case o.IsClusterMode:
+		return "cluster via " + strings.Join(o.Addrs, ",")
+	}
+	return fmt.Sprintf("%s db %d", o.Addrs[0], o.DB)
 }

@@ -1,0 +1,78 @@
+package testredis
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Cluster is a real Redis Cluster of masters on loopback, for one test.
+type Cluster struct {
+	// URL is redis+cluster://127.0.0.1:P1,127.0.0.1:P2,...
+	URL    string
+	Nodes  []*Server
+	Client *redis.ClusterClient
+}
+
+// StartCluster runs n redis-server processes in cluster mode (no replicas,
+// no persistence), joins them with `redis-cli --cluster create`, and waits
+// until the cluster is ok. It stops them when tb ends.
+func StartCluster(tb testing.TB, n int) *Cluster {
+	tb.Helper()
+	c := &Cluster{}
+	var addrs []string
+	for i := 0; i < n; i++ {
+		dir := tb.TempDir()
+		node := StartWithArgs(tb, "--cluster-enabled", "yes", "--cluster-config-file", dir+"/nodes.conf",
+			"--cluster-port", strconv.Itoa(freePort(tb)), "--cluster-node-timeout", "2000")
+		c.Nodes = append(c.Nodes, node)
+		addrs = append(addrs, node.Addr)
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command("redis-cli", args...).CombinedOutput(); err != nil {
+		tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, node := range c.Nodes {
+		for {
+			info, err := node.Client.ClusterInfo(ctx).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("cluster not ok: %v %s", err, info)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	c.URL = "redis+cluster://" + strings.Join(addrs, ",")
+	c.Client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	tb.Cleanup(func() { c.Client.Close() })
+	return c
+}
+
+// SlotOwner is the address of the node that serves key.
+func (c *Cluster) SlotOwner(ctx context.Context, key string) (string, error) {
+	slot, err := c.Client.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		return "", err
+	}
+	slots, err := c.Client.ClusterSlots(ctx).Result()
+	if err != nil {
+		return "", err
+	}
+	for _, s := range slots {
+		if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 {
+			return s.Nodes[0].Addr, nil
+		}
+	}
+	return "", fmt.Errorf("no node for slot %d", slot)
+}
