@@ -35,6 +35,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.Unavailable, "redis is unavailable; retry with backoff")
 	case errors.Is(err, streams.ErrGroupDeleted):
 		return status.Error(codes.NotFound, "the consumer group or its stream was deleted; subscribe again to recreate it")
+	case errors.Is(err, streams.ErrDurability):
+		return status.Error(codes.Unavailable, err.Error()+"; the events may be stored: retry with the same idempotency keys")
 	case errors.Is(err, streams.ErrUnsupported):
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, streams.ErrNoStream):

@@ -44,13 +44,39 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 		events[i].Headers = tracing.Inject(ctx, events[i].Headers)
 	}
 	start := time.Now()
-	ids, err := s.store.Publish(ctx, req.GetStream(), events)
+	var ids []string
+	var replicas int
+	var err error
+	if d := req.GetDurability(); d.GetMinReplicas() != 0 || d.GetAof() {
+		dur, verr := durabilityOf(d)
+		if verr != nil {
+			return nil, verr
+		}
+		ids, replicas, err = s.store.PublishDurable(ctx, req.GetStream(), events, dur)
+	} else {
+		ids, err = s.store.Publish(ctx, req.GetStream(), events)
+	}
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
 	metrics.PublishTime.Observe(time.Since(start).Seconds())
 	metrics.Published.WithLabelValues(metrics.Stream(req.GetStream())).Add(float64(len(ids)))
-	return &sluicev1.PublishResponse{Ids: ids}, nil
+	return &sluicev1.PublishResponse{Ids: ids, Replicas: int32(replicas)}, nil
+}
+
+func durabilityOf(d *sluicev1.Durability) (streams.Durability, error) {
+	out := streams.Durability{MinReplicas: int(d.GetMinReplicas()), AOF: d.GetAof(), Timeout: time.Second}
+	if out.MinReplicas < 0 || out.MinReplicas > 100 {
+		return out, invalid("durability.min_replicas", "%d is out of range: use 0..100", out.MinReplicas)
+	}
+	if d.GetTimeout() != nil {
+		t, err := duration("durability.timeout", d.GetTimeout(), time.Millisecond, time.Minute)
+		if err != nil {
+			return out, err
+		}
+		out.Timeout = t
+	}
+	return out, nil
 }
 
 type fieldError struct{ field, msg string }

@@ -3,8 +3,13 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -56,4 +61,31 @@ func TestSentinelFailover(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("nothing delivered after the failover")
 	}
+}
+
+// Publish can wait for replicas (WAIT): it reports how many confirmed, and
+// a shortfall is UNAVAILABLE, to be retried with the same idempotency keys.
+func TestPublishDurability(t *testing.T) {
+	t.Parallel()
+	sen := testredis.StartSentinel(t)
+	s := testserver.Start(t, sen.URL, daemon.Config{})
+	ctx := t.Context()
+	ev := []*sluicev1.Event{{Type: "demo.v1.E", IdempotencyKey: "d1"}}
+	res, err := s.Pub.Publish(ctx, &sluicev1.PublishRequest{Stream: "durable", Events: ev,
+		Durability: &sluicev1.Durability{MinReplicas: 1, Timeout: durationpb.New(5 * time.Second)}})
+	if err != nil || res.GetReplicas() != 1 {
+		t.Fatalf("WAIT 1: %v %v", res, err)
+	}
+	_, err = s.Pub.Publish(ctx, &sluicev1.PublishRequest{Stream: "durable", Events: ev,
+		Durability: &sluicev1.Durability{MinReplicas: 2, Timeout: durationpb.New(100 * time.Millisecond)}})
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "1 of 2 replicas") {
+		t.Fatalf("WAIT 2 with one replica: %v", err)
+	}
+	// Redis 7.0 has no WAITAOF.
+	_, err = s.Pub.Publish(ctx, &sluicev1.PublishRequest{Stream: "durable", Events: ev,
+		Durability: &sluicev1.Durability{Aof: true}})
+	wantCode(t, err, codes.FailedPrecondition)
+	_, err = s.Pub.Publish(ctx, &sluicev1.PublishRequest{Stream: "durable", Events: ev,
+		Durability: &sluicev1.Durability{MinReplicas: -1}})
+	wantCode(t, err, codes.InvalidArgument)
 }

@@ -3,6 +3,7 @@ package streams
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -42,4 +43,15 @@ func (s *Store) server(ctx context.Context) serverInfo {
 	}
 	s.info = info
 	return *info
+}
+
+// atLeast reports whether the server is Redis (or Valkey) major.minor or
+// newer; unknown versions are not.
+func (s *Store) atLeast(ctx context.Context, major, minor int) bool {
+	v := s.server(ctx).version
+	var ma, mi int
+	if _, err := fmt.Sscanf(v, "%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || (ma == major && mi >= minor)
 }

@@ -145,14 +145,18 @@ func (s *Store) Ping(ctx context.Context) error {
 // the idempotency window are not stored again: their ID is the original
 // one. Without keys it is one MULTI/EXEC; with keys, one Lua script.
 func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]string, error) {
+	return s.publish(ctx, s.rdb, stream, events)
+}
+
+func (s *Store) publish(ctx context.Context, c redis.Cmdable, stream string, events []Event) ([]string, error) {
 	for i := range events {
 		if events[i].IdempotencyKey != "" {
-			return s.publishIdempotent(ctx, stream, events)
+			return s.publishIdempotent(ctx, c, stream, events)
 		}
 	}
 	maxLen := s.maxLength(stream)
 	cmds := make([]*redis.StringCmd, len(events))
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range events {
 			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: events[i].fields(), MaxLen: maxLen, Approx: maxLen > 0})
 		}
@@ -168,7 +172,7 @@ func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]s
 	return ids, nil
 }
 
-func (s *Store) publishIdempotent(ctx context.Context, stream string, events []Event) ([]string, error) {
+func (s *Store) publishIdempotent(ctx context.Context, c redis.Cmdable, stream string, events []Event) ([]string, error) {
 	keys := []string{stream}
 	keyIndex := make(map[string]int)
 	args := []any{s.idempotencyWindow.Milliseconds(), s.maxLength(stream)}
@@ -186,7 +190,7 @@ func (s *Store) publishIdempotent(ctx context.Context, stream string, events []E
 		args = append(args, fields...)
 	}
 	calls := []scriptCall{{keys: keys, args: args}}
-	if err := s.runScripts(ctx, publishScript, calls); err != nil {
+	if err := runScripts(ctx, c, publishScript, calls); err != nil {
 		return nil, classify(err)
 	}
 	ids, err := calls[0].cmd.StringSlice()
@@ -194,6 +198,71 @@ func (s *Store) publishIdempotent(ctx context.Context, stream string, events []E
 		return nil, fmt.Errorf("streams: unexpected publish reply: %v", err)
 	}
 	return ids, nil
+}
+
+// Durability is what PublishDurable waits for.
+type Durability struct {
+	// MinReplicas must have received the write (WAIT).
+	MinReplicas int
+	// AOF also requires an fsync to the AOF of the primary and of MinReplicas
+	// replicas (WAITAOF, Redis 7.2+).
+	AOF     bool
+	Timeout time.Duration
+}
+
+// ErrDurability means the write was made but not confirmed as durable as
+// asked within the timeout: it may or may not survive a failover.
+var ErrDurability = errors.New("streams: durability not confirmed")
+
+// PublishDurable is Publish followed, on the same connection, by WAIT (and
+// WAITAOF), and returns how many replicas confirmed the write.
+func (s *Store) PublishDurable(ctx context.Context, stream string, events []Event, d Durability) ([]string, int, error) {
+	if d.AOF && !s.atLeast(ctx, 7, 2) {
+		return nil, 0, fmt.Errorf("%w: WAITAOF needs Redis 7.2 or later", ErrUnsupported)
+	}
+	node, err := s.nodeFor(ctx, stream)
+	if err != nil {
+		return nil, 0, classify(err)
+	}
+	// WAIT counts what this connection wrote: keep one for both.
+	conn := node.Conn()
+	defer conn.Close()
+	ids, err := s.publish(ctx, conn, stream, events)
+	if err != nil {
+		return nil, 0, err
+	}
+	var replicas int
+	if d.AOF {
+		res, err := conn.Do(ctx, "WAITAOF", 1, d.MinReplicas, d.Timeout.Milliseconds()).Int64Slice()
+		if err != nil {
+			return ids, 0, classify(err)
+		}
+		if len(res) != 2 || res[0] < 1 {
+			return ids, 0, fmt.Errorf("%w: the primary's AOF fsync was not confirmed", ErrDurability)
+		}
+		replicas = int(res[1])
+	} else {
+		n, err := conn.Wait(ctx, d.MinReplicas, d.Timeout).Result()
+		if err != nil {
+			return ids, 0, classify(err)
+		}
+		replicas = int(n)
+	}
+	if replicas < d.MinReplicas {
+		return ids, replicas, fmt.Errorf("%w: %d of %d replicas confirmed within %v", ErrDurability, replicas, d.MinReplicas, d.Timeout)
+	}
+	return ids, replicas, nil
+}
+
+// nodeFor is the client of the node that serves stream.
+func (s *Store) nodeFor(ctx context.Context, stream string) (*redis.Client, error) {
+	switch c := s.rdb.(type) {
+	case *redis.Client:
+		return c, nil
+	case *redis.ClusterClient:
+		return c.MasterForKey(ctx, stream)
+	}
+	return nil, fmt.Errorf("%w: durable publish on a %T", ErrUnsupported, s.rdb)
 }
 
 // EnsureGroup creates group on stream at start (Newest, Earliest, or an ID
@@ -403,8 +472,12 @@ type scriptCall struct {
 // script and running again the calls that found it missing (a restarted
 // Redis, or a Cluster node that never saw it).
 func (s *Store) runScripts(ctx context.Context, script *redis.Script, calls []scriptCall) error {
+	return runScripts(ctx, s.rdb, script, calls)
+}
+
+func runScripts(ctx context.Context, c redis.Cmdable, script *redis.Script, calls []scriptCall) error {
 	run := func(cs []*scriptCall) error {
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, c := range cs {
 				c.cmd = script.EvalSha(ctx, p, c.keys, c.args...)
 			}
@@ -426,7 +499,7 @@ func (s *Store) runScripts(ctx context.Context, script *redis.Script, calls []sc
 			again = append(again, c)
 		}
 	}
-	if err := script.Load(ctx, s.rdb).Err(); err != nil {
+	if err := script.Load(ctx, c).Err(); err != nil {
 		return err
 	}
 	return run(again)

@@ -28,9 +28,10 @@ type Sentinel struct {
 func StartSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
 	s := &Sentinel{MasterName: "sluice-test"}
-	s.Primary = Start(tb)
+	// No delay before the initial sync (Redis waits 5 s by default).
+	s.Primary = StartWithArgs(tb, "--repl-diskless-sync-delay", "0")
 	_, port, _ := strings.Cut(s.Primary.Addr, ":")
-	s.Replica = StartWithArgs(tb, "--replicaof", "127.0.0.1", port)
+	s.Replica = StartWithArgs(tb, "--replicaof", "127.0.0.1", port, "--repl-diskless-sync-delay", "0")
 	var addrs []string
 	for i := 0; i < 3; i++ {
 		dir := tb.TempDir()
@@ -48,6 +49,16 @@ func StartSentinel(tb testing.TB) *Sentinel {
 	s.URL = "redis+sentinel://" + strings.Join(addrs, ",") + "/" + s.MasterName
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
+	for {
+		info, err := s.Replica.Client.Info(ctx, "replication").Result()
+		if err == nil && strings.Contains(info, "master_link_status:up") {
+			break
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the replica did not sync: %v %s", err, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	for _, sen := range s.Sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: sen.Addr})
 		for {

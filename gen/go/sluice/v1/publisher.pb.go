@@ -9,6 +9,7 @@ package sluicev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -29,7 +30,9 @@ type PublishRequest struct {
 	Stream string `protobuf:"bytes,1,opt,name=stream,proto3" json:"stream,omitempty"`
 	// The events, at least one and at most the server's batch limit
 	// (--max-batch, default 1000).
-	Events        []*Event `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`
+	Events []*Event `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`
+	// Optional: how durable the write must be before Publish answers.
+	Durability    *Durability `protobuf:"bytes,3,opt,name=durability,proto3" json:"durability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -78,18 +81,96 @@ func (x *PublishRequest) GetEvents() []*Event {
 	return nil
 }
 
+func (x *PublishRequest) GetDurability() *Durability {
+	if x != nil {
+		return x.Durability
+	}
+	return nil
+}
+
+// Durability asks Redis to confirm a write beyond its own memory. If the
+// confirmation falls short within the timeout, Publish fails with
+// UNAVAILABLE; the events may be stored all the same, so retry with the same
+// idempotency keys.
+type Durability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Replicas that must have received the write (WAIT). 0: none.
+	MinReplicas int32 `protobuf:"varint,1,opt,name=min_replicas,json=minReplicas,proto3" json:"min_replicas,omitempty"`
+	// Also require the write to be fsynced to the AOF of the primary and of
+	// min_replicas replicas (WAITAOF, Redis 7.2+; FAILED_PRECONDITION on older
+	// servers).
+	Aof bool `protobuf:"varint,2,opt,name=aof,proto3" json:"aof,omitempty"`
+	// How long to wait for the confirmation; default 1 s, at most 60 s.
+	Timeout       *durationpb.Duration `protobuf:"bytes,3,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Durability) Reset() {
+	*x = Durability{}
+	mi := &file_sluice_v1_publisher_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Durability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Durability) ProtoMessage() {}
+
+func (x *Durability) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_publisher_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Durability.ProtoReflect.Descriptor instead.
+func (*Durability) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_publisher_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Durability) GetMinReplicas() int32 {
+	if x != nil {
+		return x.MinReplicas
+	}
+	return 0
+}
+
+func (x *Durability) GetAof() bool {
+	if x != nil {
+		return x.Aof
+	}
+	return false
+}
+
+func (x *Durability) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
 // PublishResponse reports where the events were stored.
 type PublishResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Redis stream entry IDs ("<ms>-<seq>"), one per event, in request order.
-	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	Ids []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	// With Durability: how many replicas confirmed the write.
+	Replicas      int32 `protobuf:"varint,2,opt,name=replicas,proto3" json:"replicas,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PublishResponse) Reset() {
 	*x = PublishResponse{}
-	mi := &file_sluice_v1_publisher_proto_msgTypes[1]
+	mi := &file_sluice_v1_publisher_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -101,7 +182,7 @@ func (x *PublishResponse) String() string {
 func (*PublishResponse) ProtoMessage() {}
 
 func (x *PublishResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_publisher_proto_msgTypes[1]
+	mi := &file_sluice_v1_publisher_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -114,7 +195,7 @@ func (x *PublishResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
 func (*PublishResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_publisher_proto_rawDescGZIP(), []int{1}
+	return file_sluice_v1_publisher_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PublishResponse) GetIds() []string {
@@ -124,16 +205,32 @@ func (x *PublishResponse) GetIds() []string {
 	return nil
 }
 
+func (x *PublishResponse) GetReplicas() int32 {
+	if x != nil {
+		return x.Replicas
+	}
+	return 0
+}
+
 var File_sluice_v1_publisher_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_publisher_proto_rawDesc = "" +
 	"\n" +
-	"\x19sluice/v1/publisher.proto\x12\tsluice.v1\x1a\x15sluice/v1/event.proto\"R\n" +
+	"\x19sluice/v1/publisher.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\x89\x01\n" +
 	"\x0ePublishRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12(\n" +
-	"\x06events\x18\x02 \x03(\v2\x10.sluice.v1.EventR\x06events\"#\n" +
+	"\x06events\x18\x02 \x03(\v2\x10.sluice.v1.EventR\x06events\x125\n" +
+	"\n" +
+	"durability\x18\x03 \x01(\v2\x15.sluice.v1.DurabilityR\n" +
+	"durability\"v\n" +
+	"\n" +
+	"Durability\x12!\n" +
+	"\fmin_replicas\x18\x01 \x01(\x05R\vminReplicas\x12\x10\n" +
+	"\x03aof\x18\x02 \x01(\bR\x03aof\x123\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"?\n" +
 	"\x0fPublishResponse\x12\x10\n" +
-	"\x03ids\x18\x01 \x03(\tR\x03ids2T\n" +
+	"\x03ids\x18\x01 \x03(\tR\x03ids\x12\x1a\n" +
+	"\breplicas\x18\x02 \x01(\x05R\breplicas2T\n" +
 	"\x10PublisherService\x12@\n" +
 	"\aPublish\x12\x19.sluice.v1.PublishRequest\x1a\x1a.sluice.v1.PublishResponseB\x9b\x01\n" +
 	"\rcom.sluice.v1B\x0ePublisherProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\n" +
@@ -151,21 +248,25 @@ func file_sluice_v1_publisher_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_publisher_proto_rawDescData
 }
 
-var file_sluice_v1_publisher_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_sluice_v1_publisher_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_sluice_v1_publisher_proto_goTypes = []any{
-	(*PublishRequest)(nil),  // 0: sluice.v1.PublishRequest
-	(*PublishResponse)(nil), // 1: sluice.v1.PublishResponse
-	(*Event)(nil),           // 2: sluice.v1.Event
+	(*PublishRequest)(nil),      // 0: sluice.v1.PublishRequest
+	(*Durability)(nil),          // 1: sluice.v1.Durability
+	(*PublishResponse)(nil),     // 2: sluice.v1.PublishResponse
+	(*Event)(nil),               // 3: sluice.v1.Event
+	(*durationpb.Duration)(nil), // 4: google.protobuf.Duration
 }
 var file_sluice_v1_publisher_proto_depIdxs = []int32{
-	2, // 0: sluice.v1.PublishRequest.events:type_name -> sluice.v1.Event
-	0, // 1: sluice.v1.PublisherService.Publish:input_type -> sluice.v1.PublishRequest
-	1, // 2: sluice.v1.PublisherService.Publish:output_type -> sluice.v1.PublishResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	3, // 0: sluice.v1.PublishRequest.events:type_name -> sluice.v1.Event
+	1, // 1: sluice.v1.PublishRequest.durability:type_name -> sluice.v1.Durability
+	4, // 2: sluice.v1.Durability.timeout:type_name -> google.protobuf.Duration
+	0, // 3: sluice.v1.PublisherService.Publish:input_type -> sluice.v1.PublishRequest
+	2, // 4: sluice.v1.PublisherService.Publish:output_type -> sluice.v1.PublishResponse
+	4, // [4:5] is the sub-list for method output_type
+	3, // [3:4] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_publisher_proto_init() }
@@ -180,7 +281,7 @@ func file_sluice_v1_publisher_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_publisher_proto_rawDesc), len(file_sluice_v1_publisher_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
 import type { Event } from "./event_pb.js";
 import { file_sluice_v1_event } from "./event_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/publisher.proto.
  */
 export const file_sluice_v1_publisher: GenFile = /*@__PURE__*/
-  fileDesc("ChlzbHVpY2UvdjEvcHVibGlzaGVyLnByb3RvEglzbHVpY2UudjEiQgoOUHVibGlzaFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudCIeCg9QdWJsaXNoUmVzcG9uc2USCwoDaWRzGAEgAygJMlQKEFB1Ymxpc2hlclNlcnZpY2USQAoHUHVibGlzaBIZLnNsdWljZS52MS5QdWJsaXNoUmVxdWVzdBoaLnNsdWljZS52MS5QdWJsaXNoUmVzcG9uc2VCmwEKDWNvbS5zbHVpY2UudjFCDlB1Ymxpc2hlclByb3RvUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxogIDU1hYqgIJU2x1aWNlLlYxygIJU2x1aWNlXFYx4gIVU2x1aWNlXFYxXEdQQk1ldGFkYXRh6gIKU2x1aWNlOjpWMWIGcHJvdG8z", [file_sluice_v1_event]);
+  fileDesc("ChlzbHVpY2UvdjEvcHVibGlzaGVyLnByb3RvEglzbHVpY2UudjEibQoOUHVibGlzaFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudBIpCgpkdXJhYmlsaXR5GAMgASgLMhUuc2x1aWNlLnYxLkR1cmFiaWxpdHkiWwoKRHVyYWJpbGl0eRIUCgxtaW5fcmVwbGljYXMYASABKAUSCwoDYW9mGAIgASgIEioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iMAoPUHVibGlzaFJlc3BvbnNlEgsKA2lkcxgBIAMoCRIQCghyZXBsaWNhcxgCIAEoBTJUChBQdWJsaXNoZXJTZXJ2aWNlEkAKB1B1Ymxpc2gSGS5zbHVpY2UudjEuUHVibGlzaFJlcXVlc3QaGi5zbHVpY2UudjEuUHVibGlzaFJlc3BvbnNlQpsBCg1jb20uc2x1aWNlLnYxQg5QdWJsaXNoZXJQcm90b1ABWjVnaXRodWIuY29tL3NsdWljZS1pby9zbHVpY2UvZ2VuL2dvL3NsdWljZS92MTtzbHVpY2V2MaICA1NYWKoCCVNsdWljZS5WMcoCCVNsdWljZVxWMeICFVNsdWljZVxWMVxHUEJNZXRhZGF0YeoCClNsdWljZTo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_sluice_v1_event]);
 
 /**
  * PublishRequest is a batch of events for one stream.
@@ -35,6 +37,13 @@ export type PublishRequest = Message<"sluice.v1.PublishRequest"> & {
    * @generated from field: repeated sluice.v1.Event events = 2;
    */
   events: Event[];
+
+  /**
+   * Optional: how durable the write must be before Publish answers.
+   *
+   * @generated from field: sluice.v1.Durability durability = 3;
+   */
+  durability?: Durability | undefined;
 };
 
 /**
@@ -43,6 +52,46 @@ export type PublishRequest = Message<"sluice.v1.PublishRequest"> & {
  */
 export const PublishRequestSchema: GenMessage<PublishRequest> = /*@__PURE__*/
   messageDesc(file_sluice_v1_publisher, 0);
+
+/**
+ * Durability asks Redis to confirm a write beyond its own memory. If the
+ * confirmation falls short within the timeout, Publish fails with
+ * UNAVAILABLE; the events may be stored all the same, so retry with the same
+ * idempotency keys.
+ *
+ * @generated from message sluice.v1.Durability
+ */
+export type Durability = Message<"sluice.v1.Durability"> & {
+  /**
+   * Replicas that must have received the write (WAIT). 0: none.
+   *
+   * @generated from field: int32 min_replicas = 1;
+   */
+  minReplicas: number;
+
+  /**
+   * Also require the write to be fsynced to the AOF of the primary and of
+   * min_replicas replicas (WAITAOF, Redis 7.2+; FAILED_PRECONDITION on older
+   * servers).
+   *
+   * @generated from field: bool aof = 2;
+   */
+  aof: boolean;
+
+  /**
+   * How long to wait for the confirmation; default 1 s, at most 60 s.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 3;
+   */
+  timeout?: Duration | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.Durability.
+ * Use `create(DurabilitySchema)` to create a new message.
+ */
+export const DurabilitySchema: GenMessage<Durability> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_publisher, 1);
 
 /**
  * PublishResponse reports where the events were stored.
@@ -56,6 +105,13 @@ export type PublishResponse = Message<"sluice.v1.PublishResponse"> & {
    * @generated from field: repeated string ids = 1;
    */
   ids: string[];
+
+  /**
+   * With Durability: how many replicas confirmed the write.
+   *
+   * @generated from field: int32 replicas = 2;
+   */
+  replicas: number;
 };
 
 /**
@@ -63,7 +119,7 @@ export type PublishResponse = Message<"sluice.v1.PublishResponse"> & {
  * Use `create(PublishResponseSchema)` to create a new message.
  */
 export const PublishResponseSchema: GenMessage<PublishResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_publisher, 1);
+  messageDesc(file_sluice_v1_publisher, 2);
 
 /**
  * PublisherService appends events to streams.
