@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -240,3 +241,5 @@ func startServer(t *testing.T, r *testredis.Server) *testserver.Server {
 func startServerWith(t *testing.T, r *testredis.Server, cfg daemon.Config) *testserver.Server {
 	return testserver.Start(t, r.URL, cfg)
 }
+
+func redisClient(addr string) *redis.Client { return redis.NewClient(&redis.Options{Addr: addr}) }
