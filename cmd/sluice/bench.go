@@ -40,6 +40,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Messages, "messages", 200000, "messages drained in the consume scenario")
 	rates := fs.String("rates", "1000,5000,20000", "msgs/s of the latency scenario")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	fanout := fs.String("fanout", "", "instead of the other scenarios: comma-separated counts of Subscribe streams to hold open (e.g. 1000,10000)")
+	fanStreams := fs.Int("fanout-streams", 10, "fan-out: streams")
+	fanGroups := fs.Int("fanout-groups", 10, "fan-out: groups per stream (each message goes to every group)")
+	fanRate := fs.Int("fanout-rate", 1000, "fan-out: published msgs/s")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (client and in-process sluiced) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,6 +104,23 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *fanout != "" {
+		var results []*bench.FanOut
+		for _, f := range strings.Split(*fanout, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("--fanout: %q is not a positive number", f)
+			}
+			r, err := bench.RunFanOut(ctx, conn, rdb, n, *fanStreams, *fanGroups, *fanRate, cfg.Duration)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
 	}
 	rep, err := bench.Run(ctx, cfg, conn, rdb, stderr)
 	if err != nil {

@@ -32,3 +32,19 @@ func TestBenchRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchFanOutRuns(t *testing.T) {
+	out, err := sluice(t, nil, "bench", "--fanout", "40", "--fanout-streams", "2", "--fanout-groups", "2",
+		"--fanout-rate", "200", "--duration", "300ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []bench.FanOut
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	r := rs[0]
+	if r.Subscriptions != 40 || r.PublishedPerSec <= 0 || r.DeliveredPerSec <= 0 || r.RSSBytes <= 0 || r.RedisClients <= 0 {
+		t.Fatalf("fan-out report: %+v", r)
+	}
+}

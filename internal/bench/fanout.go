@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+
+	"github.com/sluice-io/sluice/client"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// FanOut is the outcome of one fan-out run.
+type FanOut struct {
+	Subscriptions      int     `json:"subscriptions"`
+	StreamGroupPairs   int     `json:"stream_group_pairs"`
+	PublishedPerSec    float64 `json:"published_per_sec"`
+	DeliveredPerSec    float64 `json:"delivered_per_sec"`
+	ExpectedPerSec     float64 `json:"expected_delivered_per_sec"`
+	RSSBytes           int64   `json:"rss_bytes"`
+	RedisClients       int64   `json:"redis_clients"`
+	RedisClientsAtIdle int64   `json:"redis_clients_before"`
+	GoroutinesStart    int     `json:"goroutines_start"`
+	GoroutinesEnd      int     `json:"goroutines_end"`
+	HeapStart          uint64  `json:"heap_bytes_start"`
+	HeapEnd            uint64  `json:"heap_bytes_end"`
+}
+
+// RunFanOut opens n Subscribe streams spread over streams × groups, publishes
+// rate msgs/s across the streams for d, and reports delivery, this process's
+// RSS (client and in-process sluiced together: an upper bound for sluiced),
+// Redis's connected clients, and goroutines and heap at the start and end of
+// the steady phase.
+func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Client, n, streams, groups, rate int, d time.Duration) (*FanOut, error) {
+	out := &FanOut{Subscriptions: n, StreamGroupPairs: streams * groups, RedisClientsAtIdle: connectedClients(ctx, rdb)}
+	prefix := fmt.Sprintf("bench-fan-%d", time.Now().UnixNano())
+	names := make([]string, streams)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s-%d", prefix, i)
+	}
+	defer func() {
+		for _, s := range names {
+			rdb.Del(context.WithoutCancel(ctx), s)
+		}
+	}()
+	var delivered atomic.Int64
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	subs := make([]*client.Subscriber, n)
+	for i := 0; i < n; i++ {
+		sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: names[i%streams],
+			Group: fmt.Sprintf("g%d", (i/streams)%groups), MaxInFlight: 100})
+		if err != nil {
+			return nil, err
+		}
+		subs[i] = sub
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = sub.Consume(cctx, func(context.Context, *client.Message) error { delivered.Add(1); return nil })
+		}()
+	}
+	// Wait until every subscription is open (its consumer name is known).
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		open := 0
+		for _, s := range subs {
+			if s.Consumer() != "" {
+				open++
+			}
+		}
+		if open == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("only %d of %d subscriptions opened", open, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	out.GoroutinesStart, out.HeapStart = runtime.NumGoroutine(), ms.HeapAlloc
+	pub := client.NewPublisher(conn)
+	var published atomic.Int64
+	delivered.Store(0)
+	start := time.Now()
+	i := 0
+	err := pace(ctx, rate, d, func() error {
+		stream := names[i%streams]
+		i++
+		_, err := pub.Publish(ctx, stream, &sluicev1.Event{Type: "bench.v1.E"})
+		if err == nil {
+			published.Add(1)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(500 * time.Millisecond) // let the last ones arrive
+	elapsed := time.Since(start).Seconds()
+	out.PublishedPerSec = float64(published.Load()) / elapsed
+	out.DeliveredPerSec = float64(delivered.Load()) / elapsed
+	out.ExpectedPerSec = out.PublishedPerSec * float64(groups)
+	out.RSSBytes = rss()
+	out.RedisClients = connectedClients(ctx, rdb)
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	out.GoroutinesEnd, out.HeapEnd = runtime.NumGoroutine(), ms.HeapAlloc
+	cancel()
+	wg.Wait()
+	return out, nil
+}
+
+func connectedClients(ctx context.Context, rdb *redis.Client) int64 {
+	info, _ := rdb.Info(ctx, "clients").Result()
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "connected_clients:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return -1
+}
+
+// rss is this process's resident set size, from /proc (Linux).
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return -1
+}
