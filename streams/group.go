@@ -512,7 +512,10 @@ func (d *dispatcher) deliver(g *GroupSub, batch []Delivery) {
 		for i, dl := range batch {
 			items[i] = settleItem{ID: dl.ID, Attempt: dl.Attempt}
 		}
-		_, _ = d.s.settle(ctx, d.key, opNack, "", items)
+		if _, err := d.s.settle(ctx, d.key, opNack, "", items); err != nil {
+			d.s.log.Warn("could not give back messages read for a closed subscription; they are redelivered after their deadline",
+				"stream", d.key.stream, "group", d.key.group, "count", len(items), "err", err)
+		}
 		return
 	}
 	for _, dl := range batch {

@@ -155,6 +155,15 @@ func (s *Store) publish(ctx context.Context, c redis.Cmdable, stream string, eve
 		}
 	}
 	maxLen := s.maxLength(stream)
+	if len(events) == 1 {
+		// One event needs no transaction: a plain XADD is one command
+		// instead of three.
+		id, err := c.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: events[0].fields(), MaxLen: maxLen, Approx: maxLen > 0}).Result()
+		if err != nil {
+			return nil, classify(err)
+		}
+		return []string{id}, nil
+	}
 	cmds := make([]*redis.StringCmd, len(events))
 	_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range events {
