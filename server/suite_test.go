@@ -304,7 +304,7 @@ func TestConsumersShareAGroup(t *testing.T) {
 
 // connectedClients is Redis's connected_clients (real Redis only).
 func connectedClients(t *testing.T, e *env) int {
-	if !e.r.Real() {
+	if !e.r.Real() || e.r.Cluster != nil {
 		return 0
 	}
 	info := e.r.Client.Info(e.ctx, "clients").Val()

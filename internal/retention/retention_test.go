@@ -59,8 +59,16 @@ retention:
 }
 
 func newStore(t *testing.T, r *testredis.Server, c *Config) *streams.Store {
-	cmd := redis.NewClient(&redis.Options{Addr: r.Addr})
-	read := redis.NewClient(&redis.Options{Addr: r.Addr, MaxRetries: -1, PoolSize: 100})
+	var cmd, read redis.UniversalClient = redis.NewClient(&redis.Options{Addr: r.Addr}),
+		redis.NewClient(&redis.Options{Addr: r.Addr, MaxRetries: -1, PoolSize: 100})
+	if r.Cluster != nil {
+		addrs := make([]string, len(r.Cluster.Nodes))
+		for i, n := range r.Cluster.Nodes {
+			addrs[i] = n.Addr
+		}
+		cmd = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+		read = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: -1, PoolSize: 100})
+	}
 	s, err := streams.New(streams.Options{Client: cmd, ReadClient: read, MaxLength: c.MaxLength, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -23,8 +23,11 @@ type Server struct {
 	URL string
 	// Addr is 127.0.0.1:PORT.
 	Addr string
-	// Client is connected to it; closed at cleanup.
-	Client *redis.Client
+	// Client is connected to it (a cluster client for a Cluster); closed at
+	// cleanup.
+	Client redis.UniversalClient
+	// Cluster is set for a Cluster backend.
+	Cluster *Cluster
 	// Embedded is set for a miniredis backend.
 	Embedded *miniredis.Miniredis
 	cmd      *exec.Cmd
@@ -43,6 +46,32 @@ type Backend struct {
 var Backends = []Backend{
 	{"redis", Start},
 	{"embedded", StartEmbedded},
+	{"cluster", StartClusterBackend},
+}
+
+// StartClusterBackend runs a 3-master Cluster and presents it as one
+// Server: URL and Client reach the whole cluster.
+func StartClusterBackend(tb testing.TB) *Server {
+	tb.Helper()
+	c := StartCluster(tb, 3)
+	return &Server{URL: c.URL, Addr: c.Nodes[0].Addr, Client: c.Client, Cluster: c}
+}
+
+// Keys lists every key (on every master of a Cluster).
+func (s *Server) Keys(ctx context.Context) ([]string, error) {
+	if s.Cluster == nil {
+		return s.Client.Keys(ctx, "*").Result()
+	}
+	var out []string
+	var mu sync.Mutex
+	err := s.Cluster.Client.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
+		keys, err := n.Keys(ctx, "*").Result()
+		mu.Lock()
+		out = append(out, keys...)
+		mu.Unlock()
+		return err
+	})
+	return out, err
 }
 
 // Start runs redis-server on a free loopback port without persistence and
