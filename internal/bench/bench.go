@@ -389,7 +389,9 @@ func latencyRaw(ctx context.Context, cfg Config, rdb *redis.Client, r int) ([]ti
 	defer cancel()
 	done := make(chan struct{})
 	acks := make(chan []string, 1024)
+	ackDone := make(chan struct{})
 	go func() { // acks off the read path, as a real consumer would
+		defer close(ackDone)
 		for ids := range acks {
 			rdb.XAck(ctx, stream, "bench", ids...)
 		}
@@ -427,6 +429,7 @@ func latencyRaw(ctx context.Context, cfg Config, rdb *redis.Client, r int) ([]ti
 	time.Sleep(300 * time.Millisecond)
 	cancel()
 	<-done
+	<-ackDone // the reader closed acks; no XACK runs after the stream is deleted
 	return lat, err
 }
 

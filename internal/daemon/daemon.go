@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	embedded := cfg.RedisURL == ""
-	authz, _, authOpts, err := setUpAuth(cfg, embedded, log)
+	authz, authOpts, err := setUpAuth(cfg, embedded, log)
 	if err != nil {
 		return err
 	}
@@ -499,31 +499,31 @@ func openService(name string) bool {
 
 // setUpAuth loads the auth policy and the ack key. It returns a nil policy
 // when auth is off.
-func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []byte, []server.Option, error) {
+func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []server.Option, error) {
 	var key []byte
 	if cfg.AckKeyFile != "" {
 		b, err := os.ReadFile(cfg.AckKeyFile)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("--ack-key-file: %w", err)
+			return nil, nil, fmt.Errorf("--ack-key-file: %w", err)
 		}
 		key = bytes.TrimSpace(b)
 	}
 	var opts []server.Option
 	switch {
 	case cfg.AuthPolicy != "" && cfg.NoAuth:
-		return nil, nil, nil, errors.New("--auth-policy and --no-auth contradict each other")
+		return nil, nil, errors.New("--auth-policy and --no-auth contradict each other")
 	case cfg.AuthPolicy == "" && !cfg.NoAuth && !embedded:
-		return nil, nil, nil, errors.New("no --auth-policy: give one, or start with --no-auth to let anyone who reaches the port publish and consume")
+		return nil, nil, errors.New("no --auth-policy: give one, or start with --no-auth to let anyone who reaches the port publish and consume")
 	case cfg.AuthPolicy == "":
 		log.Warn("AUTHENTICATION IS OFF: anyone who can reach the gRPC port may publish, consume and manage dead letters")
 		if key != nil {
 			opts = append(opts, server.WithAckKey(key))
 		}
-		return nil, key, opts, nil
+		return nil, opts, nil
 	}
 	policy, err := auth.Load(cfg.AuthPolicy)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("--auth-policy: %w", err)
+		return nil, nil, fmt.Errorf("--auth-policy: %w", err)
 	}
 	if key == nil {
 		key = make([]byte, 32)
@@ -531,7 +531,7 @@ func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []byt
 		log.Warn("no --ack-key-file: ack IDs are signed with a random key, so they are valid only on this process until it restarts; give every replica the same key file")
 	}
 	opts = append(opts, server.WithAuthorizer(policy), server.WithAckKey(key))
-	return policy, key, opts, nil
+	return policy, opts, nil
 }
 
 func redactErr(err error, url string) string {
