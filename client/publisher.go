@@ -54,7 +54,41 @@ func NewPublisher(conn grpc.ClientConnInterface, opts ...PublisherOption) *Publi
 // its original ID instead of storing it twice. Without keys it does not
 // retry, since a retry after a lost answer could store the events twice.
 func (p *Publisher) Publish(ctx context.Context, stream string, events ...*sluicev1.Event) ([]string, error) {
-	req := &sluicev1.PublishRequest{Stream: stream, Events: events}
+	res, err := p.publish(ctx, &sluicev1.PublishRequest{Stream: stream, Events: events})
+	return res.GetIds(), err
+}
+
+// Position is where an event published to a topic was stored.
+type Position struct {
+	// Partition of the topic; the stream is "<topic>.p<Partition>".
+	Partition int
+	// ID is the entry ID in that partition's stream.
+	ID string
+}
+
+// PublishTopic appends events to a partitioned topic (see
+// AdminService.CreateTopic) and returns where each was stored, in order.
+// Events with the same key (WithKey) go to the same partition, in order.
+// Validation errors store nothing; other errors may leave some partitions
+// written, so retries (as for Publish, automatic when every event has an
+// idempotency key) rely on idempotency keys.
+func (p *Publisher) PublishTopic(ctx context.Context, topic string, events ...*sluicev1.Event) ([]Position, error) {
+	res, err := p.publish(ctx, &sluicev1.PublishRequest{Topic: topic, Events: events})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Position, len(res.GetIds()))
+	for i, id := range res.GetIds() {
+		out[i] = Position{ID: id}
+		if i < len(res.GetPartitions()) {
+			out[i].Partition = int(res.GetPartitions()[i])
+		}
+	}
+	return out, nil
+}
+
+func (p *Publisher) publish(ctx context.Context, req *sluicev1.PublishRequest) (*sluicev1.PublishResponse, error) {
+	events := req.GetEvents()
 	retry := p.retryFor > 0
 	for _, e := range events {
 		retry = retry && e.GetIdempotencyKey() != ""
@@ -64,7 +98,7 @@ func (p *Publisher) Publish(ctx context.Context, stream string, events ...*sluic
 	for {
 		res, err := p.rpc.Publish(ctx, req)
 		if err == nil {
-			return res.GetIds(), nil
+			return res, nil
 		}
 		if !retry || status.Code(err) != codes.Unavailable || time.Now().Add(delay).After(deadline) {
 			return nil, wrap(err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	otelcodes "go.opentelemetry.io/otel/codes"
 
@@ -23,8 +26,15 @@ import (
 
 // SubscriberConfig describes what to consume. It mirrors SubscribeRequest.
 type SubscriberConfig struct {
-	// Stream to consume. Required.
+	// Stream to consume. Set exactly one of Stream and Topic.
 	Stream string
+	// Topic is a partitioned topic to consume instead of a stream. With a
+	// group, the group's subscribers share its partitions, each partition
+	// read by one subscriber at a time (so one key's messages arrive in
+	// order, at one subscriber, as long as the handler is not concurrent:
+	// WithConcurrency(1), the default). Message.GetStream and GetPartition
+	// say where a message is from.
+	Topic string
 	// Group is the consumer group; empty makes an independent reader that
 	// sees every entry and acks nothing.
 	Group string
@@ -160,7 +170,8 @@ type Subscriber struct {
 	maxBackoff  time.Duration
 	log         *slog.Logger
 
-	consumer atomic.Value // string: the consumer name in use
+	consumer   atomic.Value // string: the consumer name in use
+	assignment atomic.Value // []int: the topic partitions held now
 }
 
 // SubscriberOption tunes a Subscriber.
@@ -217,8 +228,8 @@ func WithLogger(l *slog.Logger) SubscriberOption {
 
 // NewSubscriber returns a Subscriber over conn.
 func NewSubscriber(conn grpc.ClientConnInterface, cfg SubscriberConfig, opts ...SubscriberOption) (*Subscriber, error) {
-	if cfg.Stream == "" {
-		return nil, errors.New("sluice: SubscriberConfig.Stream is required")
+	if (cfg.Stream == "") == (cfg.Topic == "") {
+		return nil, errors.New("sluice: set exactly one of SubscriberConfig.Stream and SubscriberConfig.Topic")
 	}
 	if cfg.MaxInFlight < 0 {
 		return nil, errors.New("sluice: MaxInFlight must not be negative")
@@ -240,6 +251,13 @@ func NewSubscriber(conn grpc.ClientConnInterface, cfg SubscriberConfig, opts ...
 	}
 	s.consumer.Store(cfg.Consumer)
 	return s, nil
+}
+
+// Assignment is the topic partitions this subscriber reads now, for a topic
+// subscription with a group (nil otherwise, and while disconnected).
+func (s *Subscriber) Assignment() []int {
+	a, _ := s.assignment.Load().([]int)
+	return a
 }
 
 // Consumer is the consumer name in use: the configured one, or the one the
@@ -271,7 +289,7 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 		go func() {
 			defer workers.Done()
 			for m := range work {
-				hctx, span := tracing.Process(ctx, s.cfg.Stream, s.cfg.Group, m.GetId(), int(m.GetDeliveryAttempt()), m.GetEvent().GetHeaders())
+				hctx, span := tracing.Process(ctx, m.GetStream(), s.cfg.Group, m.GetId(), int(m.GetDeliveryAttempt()), m.GetEvent().GetHeaders())
 				err := h(hctx, m)
 				if err != nil {
 					span.SetStatus(otelcodes.Error, err.Error())
@@ -305,10 +323,10 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 // receive runs subscriptions one after another until ctx ends or a
 // permanent error.
 func (s *Subscriber) receive(ctx context.Context, work chan<- *Message) error {
-	var lastID string // for readers: resume after it
+	pos := &readerPos{parts: make(map[int32]string)} // for readers: where to resume
 	delay := s.minBackoff
 	for {
-		got, err := s.receiveOnce(ctx, work, &lastID)
+		got, err := s.receiveOnce(ctx, work, pos)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -318,7 +336,7 @@ func (s *Subscriber) receive(ctx context.Context, work chan<- *Message) error {
 		if got {
 			delay = s.minBackoff
 		}
-		s.log.Warn("sluice subscription broke; reconnecting", "stream", s.cfg.Stream, "group", s.cfg.Group,
+		s.log.Warn("sluice subscription broke; reconnecting", "stream", s.cfg.Stream, "topic", s.cfg.Topic, "group", s.cfg.Group,
 			"err", err, "in", delay)
 		jittered := delay/2 + rand.N(delay/2+1)
 		select {
@@ -330,10 +348,78 @@ func (s *Subscriber) receive(ctx context.Context, work chan<- *Message) error {
 	}
 }
 
+// readerPos is how far an independent reader got: the last entry ID of the
+// stream, or for a topic of each partition.
+type readerPos struct {
+	id      string
+	parts   map[int32]string
+	started time.Time // when the first subscription was opened
+}
+
+// resume is where a reader's next subscription starts. A topic reader
+// restarts at the time of the oldest entry it still needs and skips what it
+// had (seen), since entry IDs are positions in one partition only.
+func (p *readerPos) resume(s *Subscriber) *sluicev1.StartPosition {
+	if s.cfg.Topic == "" {
+		if p.id == "" {
+			return s.cfg.Start
+		}
+		return &sluicev1.StartPosition{Position: &sluicev1.StartPosition_AfterId{AfterId: p.id}}
+	}
+	if len(p.parts) == 0 || p.started.IsZero() {
+		return s.cfg.Start
+	}
+	if _, ok := s.cfg.Start.GetPosition().(*sluicev1.StartPosition_Edge); ok && s.cfg.Start.GetEdge() == sluicev1.Edge_EDGE_EARLIEST {
+		return s.cfg.Start // partitions with nothing read yet start at the beginning
+	}
+	from := p.started
+	if t := s.cfg.Start.GetTime(); t != nil && t.AsTime().Before(from) {
+		from = t.AsTime()
+	}
+	for _, id := range p.parts {
+		if t := idTime(id); t.Before(from) {
+			from = t
+		}
+	}
+	return &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Time{Time: timestamppb.New(from)}}
+}
+
+// seen reports whether a topic reader had m already, and records it.
+func (p *readerPos) seen(m *sluicev1.Message) bool {
+	prev, ok := p.parts[m.GetPartition()]
+	if ok && !idAfter(m.GetId(), prev) {
+		return true
+	}
+	p.parts[m.GetPartition()] = m.GetId()
+	return false
+}
+
+// idTime is the time part of an entry ID "<ms>-<seq>".
+func idTime(id string) time.Time {
+	ms, _, _ := strings.Cut(id, "-")
+	n, _ := strconv.ParseInt(ms, 10, 64)
+	return time.UnixMilli(n)
+}
+
+// idAfter reports whether entry ID a comes after b.
+func idAfter(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	x, _ := strconv.ParseUint(am, 10, 64)
+	y, _ := strconv.ParseUint(bm, 10, 64)
+	if x != y {
+		return x > y
+	}
+	xs, _ := strconv.ParseUint(as, 10, 64)
+	ys, _ := strconv.ParseUint(bs, 10, 64)
+	return xs > ys
+}
+
 // receiveOnce runs one Subscribe stream; got reports whether it delivered
 // anything (which resets the backoff).
-func (s *Subscriber) receiveOnce(ctx context.Context, work chan<- *Message, lastID *string) (got bool, err error) {
+func (s *Subscriber) receiveOnce(ctx context.Context, work chan<- *Message, pos *readerPos) (got bool, err error) {
 	req := &sluicev1.SubscribeRequest{
+		Topic:         s.cfg.Topic,
 		Stream:        s.cfg.Stream,
 		Group:         s.cfg.Group,
 		Consumer:      s.Consumer(),
@@ -346,11 +432,15 @@ func (s *Subscriber) receiveOnce(ctx context.Context, work chan<- *Message, last
 	if s.cfg.AckDeadline > 0 {
 		req.AckDeadline = durationpb.New(s.cfg.AckDeadline)
 	}
-	if s.cfg.Group == "" && *lastID != "" {
-		req.Start = &sluicev1.StartPosition{Position: &sluicev1.StartPosition_AfterId{AfterId: *lastID}}
+	if s.cfg.Group == "" {
+		req.Start = pos.resume(s)
+		if pos.started.IsZero() {
+			pos.started = time.Now()
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer s.assignment.Store([]int(nil))
 	stream, err := s.rpc.Subscribe(ctx, req)
 	if err != nil {
 		return false, err
@@ -363,10 +453,23 @@ func (s *Subscriber) receiveOnce(ctx context.Context, work chan<- *Message, last
 		if info := res.GetSubscription(); info != nil && s.cfg.Group != "" {
 			s.consumer.Store(info.GetConsumer())
 		}
+		if a := res.GetAssignment(); a != nil {
+			parts := make([]int, len(a.GetPartitions()))
+			for i, p := range a.GetPartitions() {
+				parts[i] = int(p)
+			}
+			s.assignment.Store(parts)
+		}
 		for _, m := range res.GetMessages() {
 			got = true
 			if s.cfg.Group == "" {
-				*lastID = m.GetId()
+				if s.cfg.Topic != "" {
+					if pos.seen(m) {
+						continue
+					}
+				} else {
+					pos.id = m.GetId()
+				}
 			}
 			select {
 			case work <- &Message{Message: m, sub: s}:

@@ -82,6 +82,10 @@ func (s *Server) DescribeStream(ctx context.Context, req *sluicev1.DescribeStrea
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	return &sluicev1.DescribeStreamResponse{Stream: streamInfo(info)}, nil
+}
+
+func streamInfo(info *streams.StreamInfo) *sluicev1.StreamInfo {
 	out := &sluicev1.StreamInfo{Name: info.Name, Length: info.Length, FirstEntryId: info.FirstID, LastEntryId: info.LastID,
 		EntriesAdded: info.EntriesAdded, MemoryBytes: info.MemoryBytes, DeadLetters: info.DeadLetters}
 	for _, g := range info.Groups {
@@ -99,7 +103,7 @@ func (s *Server) DescribeStream(ctx context.Context, req *sluicev1.DescribeStrea
 		}
 		out.Groups = append(out.Groups, gi)
 	}
-	return &sluicev1.DescribeStreamResponse{Stream: out}, nil
+	return out
 }
 
 // ListPending implements sluice.v1.AdminService.

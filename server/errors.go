@@ -41,6 +41,10 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, streams.ErrNoStream):
 		return status.Error(codes.NotFound, "no such stream")
+	case errors.Is(err, streams.ErrNoTopic):
+		return status.Error(codes.NotFound, err.Error()[len("streams: "):]+"; create it first (AdminService.CreateTopic, `sluice topic create`)")
+	case errors.Is(err, streams.ErrTopicExists):
+		return status.Error(codes.AlreadyExists, err.Error()[len("streams: "):]+"; a partition count cannot change: create a new topic")
 	case errors.Is(err, streams.ErrWrongType):
 		return status.Error(codes.FailedPrecondition, "the key exists in Redis and is not a stream; pick another stream name")
 	}

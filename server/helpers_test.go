@@ -90,6 +90,16 @@ type sub struct {
 	msgs   chan *sluicev1.Message
 	err    chan error // the stream's final error (io.EOF never: the server never ends cleanly)
 	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	assign []int32 // latest Assignment of a topic subscription
+}
+
+// assignment is the latest partition assignment the subscription was sent.
+func (s *sub) assignment() []int32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.assign
 }
 
 func (e *env) subscribe(req *sluicev1.SubscribeRequest) *sub {
@@ -125,6 +135,12 @@ func (e *env) trySubscribe(req *sluicev1.SubscribeRequest) (*sub, error) {
 			if err != nil {
 				s.err <- err
 				return
+			}
+			if a := r.GetAssignment(); a != nil {
+				s.mu.Lock()
+				s.assign = a.GetPartitions()
+				s.mu.Unlock()
+				continue
 			}
 			if len(r.GetMessages()) == 0 {
 				s.err <- fmt.Errorf("response without messages: %v", r)

@@ -21,11 +21,22 @@ const (
 
 // Publish implements sluice.v1.PublisherService.
 func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sluicev1.PublishResponse, error) {
-	if err := validateName("stream", req.GetStream()); err != nil {
-		return nil, invalid("stream", "%v", err)
-	}
-	if err := s.authz.Allow(ctx, PermPublish, req.GetStream(), ""); err != nil {
-		return nil, err
+	partitions := 0
+	if req.GetTopic() != "" {
+		if req.GetStream() != "" {
+			return nil, invalid("topic", "set either stream or topic, not both")
+		}
+		var err error
+		if partitions, err = s.topic(ctx, PermPublish, req.GetTopic(), ""); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := validateName("stream", req.GetStream()); err != nil {
+			return nil, invalid("stream", "%v", err)
+		}
+		if err := s.authz.Allow(ctx, PermPublish, req.GetStream(), ""); err != nil {
+			return nil, err
+		}
 	}
 	n := len(req.GetEvents())
 	if n == 0 {
@@ -43,16 +54,23 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 		// The publisher's trace continues in whoever consumes the event.
 		events[i].Headers = tracing.Inject(ctx, events[i].Headers)
 	}
+	var dur *streams.Durability
+	if d := req.GetDurability(); d.GetMinReplicas() != 0 || d.GetAof() {
+		v, err := durabilityOf(d)
+		if err != nil {
+			return nil, err
+		}
+		dur = &v
+	}
 	start := time.Now()
+	if partitions > 0 {
+		return s.publishTopic(ctx, req.GetTopic(), partitions, events, dur)
+	}
 	var ids []string
 	var replicas int
 	var err error
-	if d := req.GetDurability(); d.GetMinReplicas() != 0 || d.GetAof() {
-		dur, verr := durabilityOf(d)
-		if verr != nil {
-			return nil, verr
-		}
-		ids, replicas, err = s.store.PublishDurable(ctx, req.GetStream(), events, dur)
+	if dur != nil {
+		ids, replicas, err = s.store.PublishDurable(ctx, req.GetStream(), events, *dur)
 	} else {
 		ids, err = s.store.Publish(ctx, req.GetStream(), events)
 	}

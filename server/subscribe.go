@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -22,8 +23,18 @@ import (
 // subscription ends, or the Store closes.
 func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse]) error {
 	ctx := stream.Context()
-	if err := validateName("stream", req.GetStream()); err != nil {
-		return invalid("stream", "%v", err)
+	topic := req.GetTopic()
+	switch {
+	case topic != "" && req.GetStream() != "":
+		return invalid("topic", "set either stream or topic, not both")
+	case topic != "":
+		if err := validateTopic(topic); err != nil {
+			return err
+		}
+	default:
+		if err := validateName("stream", req.GetStream()); err != nil {
+			return invalid("stream", "%v", err)
+		}
 	}
 	if req.GetGroup() != "" {
 		if err := validateName("group", req.GetGroup()); err != nil {
@@ -38,7 +49,17 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 			return invalid("consumer", "%v", err)
 		}
 	}
-	if err := s.authz.Allow(ctx, PermSubscribe, req.GetStream(), req.GetGroup()); err != nil {
+	partitions := 0
+	if topic != "" {
+		var err error
+		if partitions, err = s.topic(ctx, PermSubscribe, topic, req.GetGroup()); err != nil {
+			return err
+		}
+		if _, ok := req.GetStart().GetPosition().(*sluicev1.StartPosition_AfterId); ok {
+			return invalid("start.after_id", "an entry ID is a position in one partition: start a topic at an edge or a time, "+
+				"or read the partition stream %s.p<n> from an ID", topic)
+		}
+	} else if err := s.authz.Allow(ctx, PermSubscribe, req.GetStream(), req.GetGroup()); err != nil {
 		return err
 	}
 	release, err := s.authz.OpenSubscription(ctx)
@@ -66,11 +87,17 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 		if req.GetAckDeadline() != nil || req.GetMaxDeliveries() != 0 || req.GetRetryPolicy() != nil {
 			return invalid("group", "ack_deadline, max_deliveries and retry_policy need a group; independent readers ack nothing")
 		}
+		if topic != "" {
+			return s.readTopic(ctx, req, partitions, start, maxInFlight, stream)
+		}
 		return s.read(ctx, req, start, maxInFlight, stream)
 	}
 	policy, err := policyOf(req)
 	if err != nil {
 		return err
+	}
+	if topic != "" {
+		return s.subscribeTopicGroup(ctx, req, partitions, start, maxInFlight, policy, stream)
 	}
 	return s.subscribeGroup(ctx, req, start, maxInFlight, policy, stream)
 }
@@ -175,23 +202,57 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 	}}); err != nil {
 		return err
 	}
+	return s.deliverGroup(ctx, req, stream, sub, nil)
+}
+
+// groupSource is a group subscription: to a stream or to a topic.
+type groupSource interface {
+	Next(ctx context.Context) ([]streams.Delivery, error)
+	Sent(ctx context.Context, ds []streams.Delivery) error
+}
+
+// deliverGroup sends what sub delivers until it fails or ctx ends. After
+// every Next it calls wake (if set) before sending: a topic subscription
+// reports assignment changes there.
+func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeRequest,
+	stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse], sub groupSource, wake func() error) error {
 	format := req.GetPayloadFormat()
-	ms, mg := metrics.Group(req.GetStream(), req.GetGroup())
-	delivered, redelivered := metrics.Delivered.WithLabelValues(ms, mg), metrics.Redelivered.WithLabelValues(ms, mg)
+	group := req.GetGroup()
+	type counters struct{ delivered, redelivered prometheus.Counter }
+	byStream := make(map[string]counters)
+	countersOf := func(stream string) counters {
+		c, ok := byStream[stream]
+		if !ok {
+			ms, mg := metrics.Group(stream, group)
+			c = counters{metrics.Delivered.WithLabelValues(ms, mg), metrics.Redelivered.WithLabelValues(ms, mg)}
+			byStream[stream] = c
+		}
+		return c
+	}
 	for {
 		ds, err := sub.Next(ctx)
 		if err != nil {
 			return toStatus(ctx, s.log, err)
 		}
+		if wake != nil {
+			if err := wake(); err != nil {
+				return err
+			}
+		}
+		if len(ds) == 0 {
+			continue
+		}
 		msgs := make([]*sluicev1.Message, len(ds))
 		for i := range ds {
 			d := &ds[i]
 			msgs[i] = &sluicev1.Message{
-				AckId:           encodeAckID(s.ackKey, req.GetStream(), req.GetGroup(), d.ID, d.Attempt, d.NackDelay),
+				AckId:           encodeAckID(s.ackKey, d.Stream, group, d.ID, d.Attempt, d.NackDelay),
 				Id:              d.ID.String(),
 				Event:           s.fromEntry(&d.Entry, format),
 				DeliveryAttempt: int32(min(d.Attempt, math.MaxInt32)),
 				ExtraFields:     d.Extra,
+				Stream:          d.Stream,
+				Partition:       int32(d.Partition),
 			}
 		}
 		if err := sendChunked(stream, msgs); err != nil {
@@ -199,14 +260,15 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		}
 		now := time.Now()
 		for i := range ds {
+			c := countersOf(ds[i].Stream)
 			if ds[i].Attempt > 1 {
-				redelivered.Inc()
+				c.redelivered.Inc()
 			} else {
 				metrics.EndToEnd.Observe(now.Sub(ds[i].ID.Time()).Seconds())
 			}
-			tracing.StreamWait(req.GetStream(), req.GetGroup(), msgs[i].GetId(), ds[i].ID.Time(), now, ds[i].Attempt, ds[i].Event.Headers)
+			c.delivered.Inc()
+			tracing.StreamWait(ds[i].Stream, group, msgs[i].GetId(), ds[i].ID.Time(), now, ds[i].Attempt, ds[i].Event.Headers)
 		}
-		delivered.Add(float64(len(ds)))
 		if err := sub.Sent(ctx, ds); err != nil && ctx.Err() == nil {
 			// Only the deadline of a slow send was not pushed back: the
 			// messages may be redelivered early, never lost.
@@ -235,7 +297,7 @@ func (s *Server) read(ctx context.Context, req *sluicev1.SubscribeRequest, start
 		msgs := make([]*sluicev1.Message, len(entries))
 		for i := range entries {
 			e := &entries[i]
-			msgs[i] = &sluicev1.Message{Id: e.ID.String(), Event: s.fromEntry(e, format), ExtraFields: e.Extra}
+			msgs[i] = &sluicev1.Message{Id: e.ID.String(), Event: s.fromEntry(e, format), ExtraFields: e.Extra, Stream: req.GetStream()}
 		}
 		return sendChunked(stream, msgs)
 	})

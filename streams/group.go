@@ -83,6 +83,10 @@ type Delivery struct {
 	// NackDelay is the retry backoff for this attempt: the delay of a nack
 	// that names none.
 	NackDelay time.Duration
+	// Stream is the stream the entry is in.
+	Stream string
+	// Partition is the entry's partition, for a topic subscription.
+	Partition int
 	readAt    time.Time
 }
 
@@ -183,6 +187,21 @@ func (g *GroupSub) Close() {
 	if err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
 		g.d.s.log.Debug("could not delete ephemeral consumer", "consumer", g.consumer, "err", err)
 	}
+}
+
+// setMax changes how many messages the subscription may hold; 0 pauses it.
+func (g *GroupSub) setMax(n int) {
+	g.d.mu.Lock()
+	g.max = n
+	g.d.mu.Unlock()
+	g.d.kick()
+}
+
+// holding is how many delivered messages the subscription has not settled.
+func (g *GroupSub) holding() int {
+	g.d.mu.Lock()
+	defer g.d.mu.Unlock()
+	return g.inflight
 }
 
 func (g *GroupSub) push(ds []Delivery) {
@@ -518,7 +537,9 @@ func (d *dispatcher) deliver(g *GroupSub, batch []Delivery) {
 		}
 		return
 	}
-	for _, dl := range batch {
+	for i := range batch {
+		dl := &batch[i]
+		dl.Stream = d.key.stream
 		if prev, ok := d.held[dl.ID]; ok {
 			prev.g.inflight-- // delivered again: the older delivery is stale
 		}

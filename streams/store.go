@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,9 @@ type Store struct {
 
 	infoMu sync.Mutex
 	info   *serverInfo
+
+	topics     sync.Map // topic name -> partition count (never changes)
+	roundRobin atomic.Uint64
 
 	ctx    context.Context // ends when the Store closes; parent of every loop
 	cancel context.CancelFunc

@@ -18,9 +18,15 @@ import (
 // pending, read, group create|delete|seek, trim. Each prints JSON.
 func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	sub := ""
-	if cmd == "group" {
+	switch cmd {
+	case "group":
 		if len(args) == 0 {
 			return errors.New("group needs a command: create, delete or seek")
+		}
+		sub, args = args[0], args[1:]
+	case "topic":
+		if len(args) == 0 {
+			return errors.New("topic needs a command: create, list or describe")
 		}
 		sub, args = args[0], args[1:]
 	}
@@ -38,6 +44,8 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 	maxLen := fs.Int64("max-len", -1, "trim: keep this many newest entries")
 	maxAge := fs.Duration("max-age", 0, "trim: keep entries younger than this")
 	minID := fs.String("min-id", "", "trim: keep entries from this ID on")
+	topic := fs.String("topic", "", "topic create / describe: topic name")
+	partitions := fs.Int("partitions", 0, "topic create: number of partitions (1 to 256; cannot change later)")
 	yes := fs.Bool("yes", false, "confirm a destructive command (group delete, group seek, trim)")
 	if err := envflagParse(fs, args, getenv); err != nil {
 		return err
@@ -187,6 +195,39 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 			return err
 		}
 		return print(res)
+	case "topic":
+		switch sub {
+		case "create":
+			if err := needs("topic"); err != nil {
+				return err
+			}
+			res, err := rpc.CreateTopic(ctx, &sluicev1.CreateTopicRequest{Topic: *topic, Partitions: int32(*partitions)})
+			if err != nil {
+				return err
+			}
+			return print(res)
+		case "list":
+			res, err := rpc.ListTopics(ctx, &sluicev1.ListTopicsRequest{})
+			if err != nil {
+				return err
+			}
+			for _, t := range res.GetTopics() {
+				if err := print(t); err != nil {
+					return err
+				}
+			}
+			return nil
+		case "describe":
+			if err := needs("topic"); err != nil {
+				return err
+			}
+			res, err := rpc.DescribeTopic(ctx, &sluicev1.DescribeTopicRequest{Topic: *topic})
+			if err != nil {
+				return err
+			}
+			return print(res)
+		}
+		return fmt.Errorf("unknown topic command %q: use create, list or describe", sub)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

@@ -36,9 +36,9 @@ import (
 )
 
 const usage = `usage:
-  sluice publish   --stream S --type T (--json '{...}' | --data TEXT | --data @FILE) [--key K] [--header NAME=VALUE]...
-                   [--idempotency-key K]
-  sluice subscribe --stream S [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N]
+  sluice publish   (--stream S | --topic T) --type T (--json '{...}' | --data TEXT | --data @FILE) [--key K]
+                   [--header NAME=VALUE]... [--idempotency-key K]
+  sluice subscribe (--stream S | --topic T) [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N]
                    [--no-ack | --nack | --reject REASON] [--ack-deadline D] [--max-deliveries N]
   sluice dlq list    --stream S [--limit N]
   sluice dlq redrive --stream S (--all | --id ID...) [--to STREAM]
@@ -50,6 +50,9 @@ const usage = `usage:
   sluice read      --stream S [--start ID] [--end ID] [--reverse] [--limit N]
   sluice group create|delete|seek --stream S --group G [--from POSITION] [--yes]
   sluice trim      --stream S (--max-len N | --max-age D | --min-id ID) --yes
+  sluice topic create --topic T --partitions N
+  sluice topic list
+  sluice topic describe --topic T
 
 Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070), --token (SLUICE_TOKEN),
 and for TLS --tls-ca (SLUICE_TLS_CA), --tls-cert and --tls-key (SLUICE_CLIENT_CERT, SLUICE_CLIENT_KEY).
@@ -86,7 +89,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return dlq(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
-	case "streams", "describe", "pending", "read", "group", "trim":
+	case "streams", "describe", "pending", "read", "group", "trim", "topic":
 		return admin(ctx, args[0], args[1:], stdout, stderr, getenv)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
@@ -165,7 +168,8 @@ func (h headerFlag) Set(v string) error {
 
 func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, server := newFlagSet("publish", stderr)
-	stream := fs.String("stream", "", "stream name (required)")
+	stream := fs.String("stream", "", "stream name")
+	topic := fs.String("topic", "", "partitioned topic name, instead of --stream")
 	typ := fs.String("type", "", "full event type, e.g. examples.orders.v1.OrderCreated (required)")
 	js := fs.String("json", "", "event as JSON; the server converts it to Protobuf when it knows the type")
 	data := fs.String("data", "", "raw payload: TEXT, @FILE, or @- for standard input")
@@ -178,8 +182,8 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
 	}
-	if *stream == "" || *typ == "" {
-		return errors.New("publish needs --stream and --type")
+	if (*stream == "") == (*topic == "") || *typ == "" {
+		return errors.New("publish needs --type and one of --stream and --topic")
 	}
 	if (*js == "") == (*data == "") {
 		return errors.New("publish needs exactly one of --json and --data")
@@ -204,7 +208,16 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ids, err := client.NewPublisher(conn).Publish(ctx, *stream, ev)
+	pub := client.NewPublisher(conn)
+	if *topic != "" {
+		pos, err := pub.PublishTopic(ctx, *topic, ev)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s %s\n", streamOf(*topic, pos[0].Partition), pos[0].ID)
+		return nil
+	}
+	ids, err := pub.Publish(ctx, *stream, ev)
 	if err != nil {
 		return err
 	}
@@ -221,6 +234,10 @@ func readData(v string, stdin io.Reader) ([]byte, error) {
 	}
 	return []byte(v), nil
 }
+
+// streamOf is the stream of a topic's partition (streams.PartitionStream,
+// without importing the server side).
+func streamOf(topic string, partition int) string { return fmt.Sprintf("%s.p%d", topic, partition) }
 
 // parseFrom reads --from: earliest, newest, an entry ID, an RFC 3339 time,
 // or a duration meaning that long ago.
@@ -249,6 +266,8 @@ func parseFrom(v string, now time.Time) (*sluicev1.StartPosition, error) {
 // output is the JSON line printed per message.
 type output struct {
 	Stream          string            `json:"stream"`
+	Topic           string            `json:"topic,omitempty"`
+	Partition       *int32            `json:"partition,omitempty"`
 	Group           string            `json:"group,omitempty"`
 	ID              string            `json:"id"`
 	Type            string            `json:"type"`
@@ -264,8 +283,13 @@ type output struct {
 	ExtraFields     map[string]string `json:"extra_fields,omitempty"`
 }
 
+// toOutput converts a message of stream (unless the message names its own
+// stream, as topic deliveries do).
 func toOutput(stream, group string, m *sluicev1.Message) output {
 	e := m.GetEvent()
+	if m.GetStream() != "" {
+		stream = m.GetStream()
+	}
 	o := output{
 		Stream: stream, Group: group, ID: m.GetId(), Type: e.GetType(), Version: e.GetVersion(),
 		ContentType: e.GetContentType(), Key: e.GetKey(), Headers: e.GetHeaders(),
@@ -298,7 +322,8 @@ func toOutput(stream, group string, m *sluicev1.Message) output {
 
 func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, server := newFlagSet("subscribe", stderr)
-	stream := fs.String("stream", "", "stream name (required)")
+	stream := fs.String("stream", "", "stream name")
+	topic := fs.String("topic", "", "partitioned topic name, instead of --stream")
 	group := fs.String("group", "", "consumer group; without one, read independently (no acks)")
 	consumer := fs.String("consumer", "", "consumer name in the group (default: generated)")
 	from := fs.String("from", "newest", "where a new group or a reader starts: earliest, newest, an entry ID (exclusive), an RFC 3339 time, or a duration ago (15m)")
@@ -311,8 +336,8 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
 	}
-	if *stream == "" {
-		return errors.New("subscribe needs --stream")
+	if (*stream == "") == (*topic == "") {
+		return errors.New("subscribe needs one of --stream and --topic")
 	}
 	if *count < 0 {
 		return errors.New("--count must not be negative")
@@ -335,7 +360,7 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if settle > 1 {
 		return errors.New("use at most one of --no-ack, --nack and --reject")
 	}
-	cfg := client.SubscriberConfig{Stream: *stream, Group: *group, Consumer: *consumer, Start: start,
+	cfg := client.SubscriberConfig{Stream: *stream, Topic: *topic, Group: *group, Consumer: *consumer, Start: start,
 		PayloadFormat: sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON, AckDeadline: *ackDeadline, MaxDeliveries: *maxDeliveries}
 	if *count > 0 {
 		// Never hold more than we will print: the rest stays for others.
@@ -354,7 +379,12 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			m.Hold() // not ours to print: pending, released when we exit
 			return nil
 		}
-		if err := enc.Encode(toOutput(*stream, *group, m.Message)); err != nil {
+		o := toOutput(*stream, *group, m.Message)
+		if *topic != "" {
+			p := m.GetPartition()
+			o.Topic, o.Partition = *topic, &p
+		}
+		if err := enc.Encode(o); err != nil {
 			cancel()
 			return err
 		}

@@ -232,3 +232,43 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("group delete: %s %v", out, err)
 	}
 }
+
+func TestTopicCommands(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	env := map[string]string{"SLUICE_SERVER": s.Addr}
+
+	out, err := sluice(t, env, "topic", "create", "--topic", "orders", "--partitions", "3")
+	if err != nil || !strings.Contains(out, `"created":true`) {
+		t.Fatalf("topic create: %q %v", out, err)
+	}
+	if _, err := sluice(t, env, "topic", "create", "--topic", "orders", "--partitions", "4"); err == nil ||
+		!strings.Contains(err.Error(), "AlreadyExists") {
+		t.Fatalf("re-create with another count: %v", err)
+	}
+	out, err = sluice(t, env, "topic", "list")
+	if err != nil || strings.TrimSpace(out) != `{"name":"orders","partitions":3}` {
+		t.Fatalf("topic list: %q %v", out, err)
+	}
+	out, err = sluice(t, env, "publish", "--topic", "orders", "--type", "demo.Note", "--content-type", "text/plain",
+		"--data", "hello", "--key", "c-1")
+	if err != nil || !strings.HasPrefix(out, "orders.p") {
+		t.Fatalf("publish --topic: %q %v", out, err)
+	}
+	where := strings.Fields(out) // stream, id
+	out, err = sluice(t, env, "subscribe", "--topic", "orders", "--group", "g", "--from", "earliest", "--count", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if m["stream"] != where[0] || m["id"] != where[1] || m["topic"] != "orders" || m["payload_text"] != "hello" {
+		t.Fatalf("subscribe --topic printed %s, published %v", out, where)
+	}
+	out, err = sluice(t, env, "topic", "describe", "--topic", "orders")
+	if err != nil || strings.Count(out, `"name":"orders.p`) != 3 {
+		t.Fatalf("topic describe: %q %v", out, err)
+	}
+}

@@ -1354,6 +1354,420 @@ func (x *TrimStreamResponse) GetDeleted() int64 {
 	return 0
 }
 
+// CreateTopicRequest names a topic and its size.
+type CreateTopicRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Topic name: as a stream name, at most 190 characters.
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// Number of partitions, from 1 to 256.
+	Partitions    int32 `protobuf:"varint,2,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTopicRequest) Reset() {
+	*x = CreateTopicRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTopicRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTopicRequest) ProtoMessage() {}
+
+func (x *CreateTopicRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTopicRequest.ProtoReflect.Descriptor instead.
+func (*CreateTopicRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateTopicRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *CreateTopicRequest) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+// CreateTopicResponse reports the outcome.
+type CreateTopicResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when the topic existed already with this partition count.
+	Created       bool `protobuf:"varint,1,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTopicResponse) Reset() {
+	*x = CreateTopicResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTopicResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTopicResponse) ProtoMessage() {}
+
+func (x *CreateTopicResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTopicResponse.ProtoReflect.Descriptor instead.
+func (*CreateTopicResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CreateTopicResponse) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
+}
+
+// ListTopicsRequest lists every topic (there are few).
+type ListTopicsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTopicsRequest) Reset() {
+	*x = ListTopicsRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTopicsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTopicsRequest) ProtoMessage() {}
+
+func (x *ListTopicsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTopicsRequest.ProtoReflect.Descriptor instead.
+func (*ListTopicsRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{22}
+}
+
+// ListTopicsResponse lists topics by name.
+type ListTopicsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Topics, sorted by name.
+	Topics        []*Topic `protobuf:"bytes,1,rep,name=topics,proto3" json:"topics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTopicsResponse) Reset() {
+	*x = ListTopicsResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTopicsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTopicsResponse) ProtoMessage() {}
+
+func (x *ListTopicsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTopicsResponse.ProtoReflect.Descriptor instead.
+func (*ListTopicsResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListTopicsResponse) GetTopics() []*Topic {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+// Topic is a partitioned topic.
+type Topic struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Topic name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Number of partitions; partition n is the stream "<name>.p<n>".
+	Partitions    int32 `protobuf:"varint,2,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Topic) Reset() {
+	*x = Topic{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Topic) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Topic) ProtoMessage() {}
+
+func (x *Topic) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Topic.ProtoReflect.Descriptor instead.
+func (*Topic) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Topic) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Topic) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+// DescribeTopicRequest names a topic.
+type DescribeTopicRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Topic name.
+	Topic         string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeTopicRequest) Reset() {
+	*x = DescribeTopicRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeTopicRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeTopicRequest) ProtoMessage() {}
+
+func (x *DescribeTopicRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeTopicRequest.ProtoReflect.Descriptor instead.
+func (*DescribeTopicRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *DescribeTopicRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+// DescribeTopicResponse reports a topic.
+type DescribeTopicResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The topic.
+	Topic *Topic `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// One per partition, in partition order; a partition nobody has written
+	// to yet has only its name.
+	Partitions []*StreamInfo `protobuf:"bytes,2,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	// Groups with live subscriptions on the topic, by name.
+	Groups        []*TopicGroupInfo `protobuf:"bytes,3,rep,name=groups,proto3" json:"groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeTopicResponse) Reset() {
+	*x = DescribeTopicResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeTopicResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeTopicResponse) ProtoMessage() {}
+
+func (x *DescribeTopicResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeTopicResponse.ProtoReflect.Descriptor instead.
+func (*DescribeTopicResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *DescribeTopicResponse) GetTopic() *Topic {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
+func (x *DescribeTopicResponse) GetPartitions() []*StreamInfo {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+func (x *DescribeTopicResponse) GetGroups() []*TopicGroupInfo {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+// TopicGroupInfo is how one group shares a topic's partitions.
+type TopicGroupInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Group name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Live subscriptions ("<consumer>#<suffix>"), sorted.
+	Members []string `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	// owners[n] is the subscription that holds partition n, empty if none.
+	Owners        []string `protobuf:"bytes,3,rep,name=owners,proto3" json:"owners,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopicGroupInfo) Reset() {
+	*x = TopicGroupInfo{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopicGroupInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopicGroupInfo) ProtoMessage() {}
+
+func (x *TopicGroupInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopicGroupInfo.ProtoReflect.Descriptor instead.
+func (*TopicGroupInfo) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *TopicGroupInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TopicGroupInfo) GetMembers() []string {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *TopicGroupInfo) GetOwners() []string {
+	if x != nil {
+		return x.Owners
+	}
+	return nil
+}
+
 var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
@@ -1445,7 +1859,34 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\amax_age\x18\x04 \x01(\v2\x19.google.protobuf.DurationH\x00R\x06maxAgeB\x06\n" +
 	"\x04keep\".\n" +
 	"\x12TrimStreamResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\x03R\adeleted2\xf8\x04\n" +
+	"\adeleted\x18\x01 \x01(\x03R\adeleted\"J\n" +
+	"\x12CreateTopicRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x02 \x01(\x05R\n" +
+	"partitions\"/\n" +
+	"\x13CreateTopicResponse\x12\x18\n" +
+	"\acreated\x18\x01 \x01(\bR\acreated\"\x13\n" +
+	"\x11ListTopicsRequest\">\n" +
+	"\x12ListTopicsResponse\x12(\n" +
+	"\x06topics\x18\x01 \x03(\v2\x10.sluice.v1.TopicR\x06topics\";\n" +
+	"\x05Topic\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x02 \x01(\x05R\n" +
+	"partitions\",\n" +
+	"\x14DescribeTopicRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\"\xa9\x01\n" +
+	"\x15DescribeTopicResponse\x12&\n" +
+	"\x05topic\x18\x01 \x01(\v2\x10.sluice.v1.TopicR\x05topic\x125\n" +
+	"\n" +
+	"partitions\x18\x02 \x03(\v2\x15.sluice.v1.StreamInfoR\n" +
+	"partitions\x121\n" +
+	"\x06groups\x18\x03 \x03(\v2\x19.sluice.v1.TopicGroupInfoR\x06groups\"V\n" +
+	"\x0eTopicGroupInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\amembers\x18\x02 \x03(\tR\amembers\x12\x16\n" +
+	"\x06owners\x18\x03 \x03(\tR\x06owners2\xe5\x06\n" +
 	"\fAdminService\x12L\n" +
 	"\vListStreams\x12\x1d.sluice.v1.ListStreamsRequest\x1a\x1e.sluice.v1.ListStreamsResponse\x12U\n" +
 	"\x0eDescribeStream\x12 .sluice.v1.DescribeStreamRequest\x1a!.sluice.v1.DescribeStreamResponse\x12L\n" +
@@ -1455,7 +1896,11 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\tSeekGroup\x12\x1b.sluice.v1.SeekGroupRequest\x1a\x1c.sluice.v1.SeekGroupResponse\x12F\n" +
 	"\tReadRange\x12\x1b.sluice.v1.ReadRangeRequest\x1a\x1c.sluice.v1.ReadRangeResponse\x12I\n" +
 	"\n" +
-	"TrimStream\x12\x1c.sluice.v1.TrimStreamRequest\x1a\x1d.sluice.v1.TrimStreamResponseB\x97\x01\n" +
+	"TrimStream\x12\x1c.sluice.v1.TrimStreamRequest\x1a\x1d.sluice.v1.TrimStreamResponse\x12L\n" +
+	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12I\n" +
+	"\n" +
+	"ListTopics\x12\x1c.sluice.v1.ListTopicsRequest\x1a\x1d.sluice.v1.ListTopicsResponse\x12R\n" +
+	"\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponseB\x97\x01\n" +
 	"\rcom.sluice.v1B\n" +
 	"AdminProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\n" +
 	"Sluice::V1b\x06proto3"
@@ -1472,7 +1917,7 @@ func file_sluice_v1_admin_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_admin_proto_rawDescData
 }
 
-var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_sluice_v1_admin_proto_goTypes = []any{
 	(*ListStreamsRequest)(nil),     // 0: sluice.v1.ListStreamsRequest
 	(*ListStreamsResponse)(nil),    // 1: sluice.v1.ListStreamsResponse
@@ -1494,46 +1939,64 @@ var file_sluice_v1_admin_proto_goTypes = []any{
 	(*ReadRangeResponse)(nil),      // 17: sluice.v1.ReadRangeResponse
 	(*TrimStreamRequest)(nil),      // 18: sluice.v1.TrimStreamRequest
 	(*TrimStreamResponse)(nil),     // 19: sluice.v1.TrimStreamResponse
-	(*durationpb.Duration)(nil),    // 20: google.protobuf.Duration
-	(*StartPosition)(nil),          // 21: sluice.v1.StartPosition
-	(PayloadFormat)(0),             // 22: sluice.v1.PayloadFormat
-	(*Message)(nil),                // 23: sluice.v1.Message
+	(*CreateTopicRequest)(nil),     // 20: sluice.v1.CreateTopicRequest
+	(*CreateTopicResponse)(nil),    // 21: sluice.v1.CreateTopicResponse
+	(*ListTopicsRequest)(nil),      // 22: sluice.v1.ListTopicsRequest
+	(*ListTopicsResponse)(nil),     // 23: sluice.v1.ListTopicsResponse
+	(*Topic)(nil),                  // 24: sluice.v1.Topic
+	(*DescribeTopicRequest)(nil),   // 25: sluice.v1.DescribeTopicRequest
+	(*DescribeTopicResponse)(nil),  // 26: sluice.v1.DescribeTopicResponse
+	(*TopicGroupInfo)(nil),         // 27: sluice.v1.TopicGroupInfo
+	(*durationpb.Duration)(nil),    // 28: google.protobuf.Duration
+	(*StartPosition)(nil),          // 29: sluice.v1.StartPosition
+	(PayloadFormat)(0),             // 30: sluice.v1.PayloadFormat
+	(*Message)(nil),                // 31: sluice.v1.Message
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
 	4,  // 0: sluice.v1.DescribeStreamResponse.stream:type_name -> sluice.v1.StreamInfo
 	5,  // 1: sluice.v1.StreamInfo.groups:type_name -> sluice.v1.GroupInfo
-	20, // 2: sluice.v1.GroupInfo.oldest_pending_age:type_name -> google.protobuf.Duration
+	28, // 2: sluice.v1.GroupInfo.oldest_pending_age:type_name -> google.protobuf.Duration
 	6,  // 3: sluice.v1.GroupInfo.consumers:type_name -> sluice.v1.ConsumerInfo
-	20, // 4: sluice.v1.ConsumerInfo.idle:type_name -> google.protobuf.Duration
+	28, // 4: sluice.v1.ConsumerInfo.idle:type_name -> google.protobuf.Duration
 	9,  // 5: sluice.v1.ListPendingResponse.entries:type_name -> sluice.v1.PendingEntry
-	20, // 6: sluice.v1.PendingEntry.due_in:type_name -> google.protobuf.Duration
-	20, // 7: sluice.v1.PendingEntry.age:type_name -> google.protobuf.Duration
-	21, // 8: sluice.v1.CreateGroupRequest.start:type_name -> sluice.v1.StartPosition
-	21, // 9: sluice.v1.SeekGroupRequest.position:type_name -> sluice.v1.StartPosition
-	22, // 10: sluice.v1.ReadRangeRequest.payload_format:type_name -> sluice.v1.PayloadFormat
-	23, // 11: sluice.v1.ReadRangeResponse.messages:type_name -> sluice.v1.Message
-	20, // 12: sluice.v1.TrimStreamRequest.max_age:type_name -> google.protobuf.Duration
-	0,  // 13: sluice.v1.AdminService.ListStreams:input_type -> sluice.v1.ListStreamsRequest
-	2,  // 14: sluice.v1.AdminService.DescribeStream:input_type -> sluice.v1.DescribeStreamRequest
-	7,  // 15: sluice.v1.AdminService.ListPending:input_type -> sluice.v1.ListPendingRequest
-	10, // 16: sluice.v1.AdminService.CreateGroup:input_type -> sluice.v1.CreateGroupRequest
-	12, // 17: sluice.v1.AdminService.DeleteGroup:input_type -> sluice.v1.DeleteGroupRequest
-	14, // 18: sluice.v1.AdminService.SeekGroup:input_type -> sluice.v1.SeekGroupRequest
-	16, // 19: sluice.v1.AdminService.ReadRange:input_type -> sluice.v1.ReadRangeRequest
-	18, // 20: sluice.v1.AdminService.TrimStream:input_type -> sluice.v1.TrimStreamRequest
-	1,  // 21: sluice.v1.AdminService.ListStreams:output_type -> sluice.v1.ListStreamsResponse
-	3,  // 22: sluice.v1.AdminService.DescribeStream:output_type -> sluice.v1.DescribeStreamResponse
-	8,  // 23: sluice.v1.AdminService.ListPending:output_type -> sluice.v1.ListPendingResponse
-	11, // 24: sluice.v1.AdminService.CreateGroup:output_type -> sluice.v1.CreateGroupResponse
-	13, // 25: sluice.v1.AdminService.DeleteGroup:output_type -> sluice.v1.DeleteGroupResponse
-	15, // 26: sluice.v1.AdminService.SeekGroup:output_type -> sluice.v1.SeekGroupResponse
-	17, // 27: sluice.v1.AdminService.ReadRange:output_type -> sluice.v1.ReadRangeResponse
-	19, // 28: sluice.v1.AdminService.TrimStream:output_type -> sluice.v1.TrimStreamResponse
-	21, // [21:29] is the sub-list for method output_type
-	13, // [13:21] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	28, // 6: sluice.v1.PendingEntry.due_in:type_name -> google.protobuf.Duration
+	28, // 7: sluice.v1.PendingEntry.age:type_name -> google.protobuf.Duration
+	29, // 8: sluice.v1.CreateGroupRequest.start:type_name -> sluice.v1.StartPosition
+	29, // 9: sluice.v1.SeekGroupRequest.position:type_name -> sluice.v1.StartPosition
+	30, // 10: sluice.v1.ReadRangeRequest.payload_format:type_name -> sluice.v1.PayloadFormat
+	31, // 11: sluice.v1.ReadRangeResponse.messages:type_name -> sluice.v1.Message
+	28, // 12: sluice.v1.TrimStreamRequest.max_age:type_name -> google.protobuf.Duration
+	24, // 13: sluice.v1.ListTopicsResponse.topics:type_name -> sluice.v1.Topic
+	24, // 14: sluice.v1.DescribeTopicResponse.topic:type_name -> sluice.v1.Topic
+	4,  // 15: sluice.v1.DescribeTopicResponse.partitions:type_name -> sluice.v1.StreamInfo
+	27, // 16: sluice.v1.DescribeTopicResponse.groups:type_name -> sluice.v1.TopicGroupInfo
+	0,  // 17: sluice.v1.AdminService.ListStreams:input_type -> sluice.v1.ListStreamsRequest
+	2,  // 18: sluice.v1.AdminService.DescribeStream:input_type -> sluice.v1.DescribeStreamRequest
+	7,  // 19: sluice.v1.AdminService.ListPending:input_type -> sluice.v1.ListPendingRequest
+	10, // 20: sluice.v1.AdminService.CreateGroup:input_type -> sluice.v1.CreateGroupRequest
+	12, // 21: sluice.v1.AdminService.DeleteGroup:input_type -> sluice.v1.DeleteGroupRequest
+	14, // 22: sluice.v1.AdminService.SeekGroup:input_type -> sluice.v1.SeekGroupRequest
+	16, // 23: sluice.v1.AdminService.ReadRange:input_type -> sluice.v1.ReadRangeRequest
+	18, // 24: sluice.v1.AdminService.TrimStream:input_type -> sluice.v1.TrimStreamRequest
+	20, // 25: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
+	22, // 26: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
+	25, // 27: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
+	1,  // 28: sluice.v1.AdminService.ListStreams:output_type -> sluice.v1.ListStreamsResponse
+	3,  // 29: sluice.v1.AdminService.DescribeStream:output_type -> sluice.v1.DescribeStreamResponse
+	8,  // 30: sluice.v1.AdminService.ListPending:output_type -> sluice.v1.ListPendingResponse
+	11, // 31: sluice.v1.AdminService.CreateGroup:output_type -> sluice.v1.CreateGroupResponse
+	13, // 32: sluice.v1.AdminService.DeleteGroup:output_type -> sluice.v1.DeleteGroupResponse
+	15, // 33: sluice.v1.AdminService.SeekGroup:output_type -> sluice.v1.SeekGroupResponse
+	17, // 34: sluice.v1.AdminService.ReadRange:output_type -> sluice.v1.ReadRangeResponse
+	19, // 35: sluice.v1.AdminService.TrimStream:output_type -> sluice.v1.TrimStreamResponse
+	21, // 36: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	23, // 37: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	26, // 38: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	28, // [28:39] is the sub-list for method output_type
+	17, // [17:28] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_admin_proto_init() }
@@ -1554,7 +2017,7 @@ func file_sluice_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_admin_proto_rawDesc), len(file_sluice_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,9 @@ const (
 	AdminService_SeekGroup_FullMethodName      = "/sluice.v1.AdminService/SeekGroup"
 	AdminService_ReadRange_FullMethodName      = "/sluice.v1.AdminService/ReadRange"
 	AdminService_TrimStream_FullMethodName     = "/sluice.v1.AdminService/TrimStream"
+	AdminService_CreateTopic_FullMethodName    = "/sluice.v1.AdminService/CreateTopic"
+	AdminService_ListTopics_FullMethodName     = "/sluice.v1.AdminService/ListTopics"
+	AdminService_DescribeTopic_FullMethodName  = "/sluice.v1.AdminService/DescribeTopic"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -58,6 +61,21 @@ type AdminServiceClient interface {
 	ReadRange(ctx context.Context, in *ReadRangeRequest, opts ...grpc.CallOption) (*ReadRangeResponse, error)
 	// TrimStream deletes the oldest entries now (XTRIM MAXLEN or MINID).
 	TrimStream(ctx context.Context, in *TrimStreamRequest, opts ...grpc.CallOption) (*TrimStreamResponse, error)
+	// CreateTopic creates a partitioned topic: a name and a partition count,
+	// kept in Redis (hash "sluice:topics") so every replica agrees. The
+	// partitions are the streams "<topic>.p0" ... and are created on first
+	// use. The count cannot change later (it would move keys between
+	// partitions and break their order): create a new topic instead. Creating
+	// an existing topic with the same count does nothing; with another count it
+	// fails with ALREADY_EXISTS. Needs the admin permission on every partition
+	// stream.
+	CreateTopic(ctx context.Context, in *CreateTopicRequest, opts ...grpc.CallOption) (*CreateTopicResponse, error)
+	// ListTopics lists the partitioned topics the caller may administer.
+	ListTopics(ctx context.Context, in *ListTopicsRequest, opts ...grpc.CallOption) (*ListTopicsResponse, error)
+	// DescribeTopic reports a topic's partitions (as DescribeStream does for a
+	// stream, so per-partition lag per group) and, per group, its live
+	// subscriptions and which partition each holds.
+	DescribeTopic(ctx context.Context, in *DescribeTopicRequest, opts ...grpc.CallOption) (*DescribeTopicResponse, error)
 }
 
 type adminServiceClient struct {
@@ -148,6 +166,36 @@ func (c *adminServiceClient) TrimStream(ctx context.Context, in *TrimStreamReque
 	return out, nil
 }
 
+func (c *adminServiceClient) CreateTopic(ctx context.Context, in *CreateTopicRequest, opts ...grpc.CallOption) (*CreateTopicResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateTopicResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateTopic_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListTopics(ctx context.Context, in *ListTopicsRequest, opts ...grpc.CallOption) (*ListTopicsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTopicsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListTopics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) DescribeTopic(ctx context.Context, in *DescribeTopicRequest, opts ...grpc.CallOption) (*DescribeTopicResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeTopicResponse)
+	err := c.cc.Invoke(ctx, AdminService_DescribeTopic_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -177,6 +225,21 @@ type AdminServiceServer interface {
 	ReadRange(context.Context, *ReadRangeRequest) (*ReadRangeResponse, error)
 	// TrimStream deletes the oldest entries now (XTRIM MAXLEN or MINID).
 	TrimStream(context.Context, *TrimStreamRequest) (*TrimStreamResponse, error)
+	// CreateTopic creates a partitioned topic: a name and a partition count,
+	// kept in Redis (hash "sluice:topics") so every replica agrees. The
+	// partitions are the streams "<topic>.p0" ... and are created on first
+	// use. The count cannot change later (it would move keys between
+	// partitions and break their order): create a new topic instead. Creating
+	// an existing topic with the same count does nothing; with another count it
+	// fails with ALREADY_EXISTS. Needs the admin permission on every partition
+	// stream.
+	CreateTopic(context.Context, *CreateTopicRequest) (*CreateTopicResponse, error)
+	// ListTopics lists the partitioned topics the caller may administer.
+	ListTopics(context.Context, *ListTopicsRequest) (*ListTopicsResponse, error)
+	// DescribeTopic reports a topic's partitions (as DescribeStream does for a
+	// stream, so per-partition lag per group) and, per group, its live
+	// subscriptions and which partition each holds.
+	DescribeTopic(context.Context, *DescribeTopicRequest) (*DescribeTopicResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -210,6 +273,15 @@ func (UnimplementedAdminServiceServer) ReadRange(context.Context, *ReadRangeRequ
 }
 func (UnimplementedAdminServiceServer) TrimStream(context.Context, *TrimStreamRequest) (*TrimStreamResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TrimStream not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateTopic(context.Context, *CreateTopicRequest) (*CreateTopicResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateTopic not implemented")
+}
+func (UnimplementedAdminServiceServer) ListTopics(context.Context, *ListTopicsRequest) (*ListTopicsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTopics not implemented")
+}
+func (UnimplementedAdminServiceServer) DescribeTopic(context.Context, *DescribeTopicRequest) (*DescribeTopicResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DescribeTopic not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -376,6 +448,60 @@ func _AdminService_TrimStream_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreateTopic_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTopicRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateTopic(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateTopic_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateTopic(ctx, req.(*CreateTopicRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListTopics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTopicsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListTopics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListTopics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListTopics(ctx, req.(*ListTopicsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_DescribeTopic_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DescribeTopicRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).DescribeTopic(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_DescribeTopic_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).DescribeTopic(ctx, req.(*DescribeTopicRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -414,6 +540,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TrimStream",
 			Handler:    _AdminService_TrimStream_Handler,
+		},
+		{
+			MethodName: "CreateTopic",
+			Handler:    _AdminService_CreateTopic_Handler,
+		},
+		{
+			MethodName: "ListTopics",
+			Handler:    _AdminService_ListTopics_Handler,
+		},
+		{
+			MethodName: "DescribeTopic",
+			Handler:    _AdminService_DescribeTopic_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -32,7 +32,17 @@ type PublishRequest struct {
 	// (--max-batch, default 1000).
 	Events []*Event `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`
 	// Optional: how durable the write must be before Publish answers.
-	Durability    *Durability `protobuf:"bytes,3,opt,name=durability,proto3" json:"durability,omitempty"`
+	Durability *Durability `protobuf:"bytes,3,opt,name=durability,proto3" json:"durability,omitempty"`
+	// Partitioned topic to publish to, instead of a stream (set exactly one of
+	// stream and topic); see AdminService.CreateTopic. Each event goes to one
+	// partition stream "<topic>.p<n>": events with a key to the partition of
+	// the key's hash (same key, same partition, so per-key order holds), events
+	// without a key but with an idempotency key to that key's partition (so a
+	// retry lands where the first attempt did), the others of one request
+	// together to one partition chosen round robin. The request is one
+	// transaction per partition, not across partitions: if Publish fails, some
+	// partitions may hold their events; retry with the same idempotency keys.
+	Topic         string `protobuf:"bytes,4,opt,name=topic,proto3" json:"topic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -86,6 +96,13 @@ func (x *PublishRequest) GetDurability() *Durability {
 		return x.Durability
 	}
 	return nil
+}
+
+func (x *PublishRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
 }
 
 // Durability asks Redis to confirm a write beyond its own memory. If the
@@ -162,8 +179,12 @@ type PublishResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Redis stream entry IDs ("<ms>-<seq>"), one per event, in request order.
 	Ids []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
-	// With Durability: how many replicas confirmed the write.
-	Replicas      int32 `protobuf:"varint,2,opt,name=replicas,proto3" json:"replicas,omitempty"`
+	// With Durability: how many replicas confirmed the write (for a topic, the
+	// fewest over the partitions written).
+	Replicas int32 `protobuf:"varint,2,opt,name=replicas,proto3" json:"replicas,omitempty"`
+	// For a topic: the partition of each event, in request order, so ids[i] is
+	// an entry of stream "<topic>.p<partitions[i]>". Empty for a stream.
+	Partitions    []int32 `protobuf:"varint,3,rep,packed,name=partitions,proto3" json:"partitions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -212,25 +233,36 @@ func (x *PublishResponse) GetReplicas() int32 {
 	return 0
 }
 
+func (x *PublishResponse) GetPartitions() []int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
 var File_sluice_v1_publisher_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_publisher_proto_rawDesc = "" +
 	"\n" +
-	"\x19sluice/v1/publisher.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\x89\x01\n" +
+	"\x19sluice/v1/publisher.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\x9f\x01\n" +
 	"\x0ePublishRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12(\n" +
 	"\x06events\x18\x02 \x03(\v2\x10.sluice.v1.EventR\x06events\x125\n" +
 	"\n" +
 	"durability\x18\x03 \x01(\v2\x15.sluice.v1.DurabilityR\n" +
-	"durability\"v\n" +
+	"durability\x12\x14\n" +
+	"\x05topic\x18\x04 \x01(\tR\x05topic\"v\n" +
 	"\n" +
 	"Durability\x12!\n" +
 	"\fmin_replicas\x18\x01 \x01(\x05R\vminReplicas\x12\x10\n" +
 	"\x03aof\x18\x02 \x01(\bR\x03aof\x123\n" +
-	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"?\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"_\n" +
 	"\x0fPublishResponse\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\tR\x03ids\x12\x1a\n" +
-	"\breplicas\x18\x02 \x01(\x05R\breplicas2T\n" +
+	"\breplicas\x18\x02 \x01(\x05R\breplicas\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x03 \x03(\x05R\n" +
+	"partitions2T\n" +
 	"\x10PublisherService\x12@\n" +
 	"\aPublish\x12\x19.sluice.v1.PublishRequest\x1a\x1a.sluice.v1.PublishResponseB\x9b\x01\n" +
 	"\rcom.sluice.v1B\x0ePublisherProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\n" +

@@ -163,7 +163,16 @@ type SubscribeRequest struct {
 	MaxDeliveries int32 `protobuf:"varint,8,opt,name=max_deliveries,json=maxDeliveries,proto3" json:"max_deliveries,omitempty"`
 	// Delay before redelivering a message that timed out or was nacked without
 	// a delay. Only with a group.
-	RetryPolicy   *RetryPolicy `protobuf:"bytes,9,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	RetryPolicy *RetryPolicy `protobuf:"bytes,9,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	// Partitioned topic to subscribe to, instead of a stream (set exactly one of
+	// stream and topic). With a group, the group's subscriptions share the
+	// topic's partitions: each partition is read by one subscription at a time
+	// (a lease in Redis), so messages of one key arrive in order at one
+	// subscriber; partitions move when subscriptions come and go (see
+	// Assignment). Without a group, every partition is read. start.after_id is
+	// refused (an ID is a position in one partition); max_in_flight is shared
+	// by the partitions the subscription holds.
+	Topic         string `protobuf:"bytes,10,opt,name=topic,proto3" json:"topic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -261,6 +270,13 @@ func (x *SubscribeRequest) GetRetryPolicy() *RetryPolicy {
 	return nil
 }
 
+func (x *SubscribeRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
 // RetryPolicy is an exponential backoff: the delay after delivery attempt n
 // is minimum_backoff * 2^(n-1), capped at maximum_backoff. The ack deadline
 // plus the backoff is capped at 600 s.
@@ -324,8 +340,12 @@ type SubscribeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Set on the first response only.
 	Subscription *Subscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
-	// Delivered messages, in stream order within one response.
-	Messages      []*Message `protobuf:"bytes,2,rep,name=messages,proto3" json:"messages,omitempty"`
+	// Delivered messages, in stream order within one response (for a topic, in
+	// stream order per partition).
+	Messages []*Message `protobuf:"bytes,2,rep,name=messages,proto3" json:"messages,omitempty"`
+	// For a topic with a group: the partitions this subscription now holds,
+	// sent whenever that set changes (also when it becomes empty).
+	Assignment    *Assignment `protobuf:"bytes,3,opt,name=assignment,proto3" json:"assignment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -374,6 +394,59 @@ func (x *SubscribeResponse) GetMessages() []*Message {
 	return nil
 }
 
+func (x *SubscribeResponse) GetAssignment() *Assignment {
+	if x != nil {
+		return x.Assignment
+	}
+	return nil
+}
+
+// Assignment is the set of a topic's partitions that one subscription reads.
+type Assignment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Partition numbers, ascending.
+	Partitions    []int32 `protobuf:"varint,1,rep,packed,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Assignment) Reset() {
+	*x = Assignment{}
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Assignment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Assignment) ProtoMessage() {}
+
+func (x *Assignment) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
+func (*Assignment) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Assignment) GetPartitions() []int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
 // Subscription describes an open subscription.
 type Subscription struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -382,14 +455,18 @@ type Subscription struct {
 	// Consumer group, empty for an independent reader.
 	Group string `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
 	// Consumer name in the group (generated if the request had none).
-	Consumer      string `protobuf:"bytes,3,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	Consumer string `protobuf:"bytes,3,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	// Topic name, for a topic subscription (stream is then empty).
+	Topic string `protobuf:"bytes,4,opt,name=topic,proto3" json:"topic,omitempty"`
+	// For a topic: the topic's partition count.
+	Partitions    int32 `protobuf:"varint,5,opt,name=partitions,proto3" json:"partitions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Subscription) Reset() {
 	*x = Subscription{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -401,7 +478,7 @@ func (x *Subscription) String() string {
 func (*Subscription) ProtoMessage() {}
 
 func (x *Subscription) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[3]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -414,7 +491,7 @@ func (x *Subscription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subscription.ProtoReflect.Descriptor instead.
 func (*Subscription) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{3}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Subscription) GetStream() string {
@@ -438,6 +515,20 @@ func (x *Subscription) GetConsumer() string {
 	return ""
 }
 
+func (x *Subscription) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *Subscription) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
 // Message is one delivered stream entry.
 type Message struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -453,14 +544,19 @@ type Message struct {
 	// Entry fields that are not part of Sluice's layout, e.g. from producers
 	// writing with redis-cli or redis-py. Field names that are not valid UTF-8
 	// are given as Go-quoted strings.
-	ExtraFields   map[string][]byte `protobuf:"bytes,5,rep,name=extra_fields,json=extraFields,proto3" json:"extra_fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	ExtraFields map[string][]byte `protobuf:"bytes,5,rep,name=extra_fields,json=extraFields,proto3" json:"extra_fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The stream the entry is in: the subscribed stream, or for a topic the
+	// partition stream "<topic>.p<partition>".
+	Stream string `protobuf:"bytes,6,opt,name=stream,proto3" json:"stream,omitempty"`
+	// For a topic: the partition the entry is in.
+	Partition     int32 `protobuf:"varint,7,opt,name=partition,proto3" json:"partition,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +568,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[4]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +581,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{4}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Message) GetAckId() string {
@@ -523,6 +619,20 @@ func (x *Message) GetExtraFields() map[string][]byte {
 	return nil
 }
 
+func (x *Message) GetStream() string {
+	if x != nil {
+		return x.Stream
+	}
+	return ""
+}
+
+func (x *Message) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
 // AckRequest acknowledges messages.
 type AckRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -534,7 +644,7 @@ type AckRequest struct {
 
 func (x *AckRequest) Reset() {
 	*x = AckRequest{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +656,7 @@ func (x *AckRequest) String() string {
 func (*AckRequest) ProtoMessage() {}
 
 func (x *AckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[5]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +669,7 @@ func (x *AckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckRequest.ProtoReflect.Descriptor instead.
 func (*AckRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{5}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AckRequest) GetAckIds() []string {
@@ -580,7 +690,7 @@ type AckResponse struct {
 
 func (x *AckResponse) Reset() {
 	*x = AckResponse{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -592,7 +702,7 @@ func (x *AckResponse) String() string {
 func (*AckResponse) ProtoMessage() {}
 
 func (x *AckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[6]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -605,7 +715,7 @@ func (x *AckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckResponse.ProtoReflect.Descriptor instead.
 func (*AckResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{6}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AckResponse) GetResults() []*AckResult {
@@ -626,7 +736,7 @@ type AckResult struct {
 
 func (x *AckResult) Reset() {
 	*x = AckResult{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[7]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +748,7 @@ func (x *AckResult) String() string {
 func (*AckResult) ProtoMessage() {}
 
 func (x *AckResult) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[7]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +761,7 @@ func (x *AckResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckResult.ProtoReflect.Descriptor instead.
 func (*AckResult) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{7}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AckResult) GetStatus() AckStatus {
@@ -678,7 +788,7 @@ type NackRequest struct {
 
 func (x *NackRequest) Reset() {
 	*x = NackRequest{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[8]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +800,7 @@ func (x *NackRequest) String() string {
 func (*NackRequest) ProtoMessage() {}
 
 func (x *NackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[8]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +813,7 @@ func (x *NackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NackRequest.ProtoReflect.Descriptor instead.
 func (*NackRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{8}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *NackRequest) GetAckIds() []string {
@@ -738,7 +848,7 @@ type NackResponse struct {
 
 func (x *NackResponse) Reset() {
 	*x = NackResponse{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[9]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +860,7 @@ func (x *NackResponse) String() string {
 func (*NackResponse) ProtoMessage() {}
 
 func (x *NackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[9]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +873,7 @@ func (x *NackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NackResponse.ProtoReflect.Descriptor instead.
 func (*NackResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{9}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *NackResponse) GetResults() []*AckResult {
@@ -786,7 +896,7 @@ type ExtendAckDeadlineRequest struct {
 
 func (x *ExtendAckDeadlineRequest) Reset() {
 	*x = ExtendAckDeadlineRequest{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[10]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +908,7 @@ func (x *ExtendAckDeadlineRequest) String() string {
 func (*ExtendAckDeadlineRequest) ProtoMessage() {}
 
 func (x *ExtendAckDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[10]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +921,7 @@ func (x *ExtendAckDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendAckDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*ExtendAckDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{10}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ExtendAckDeadlineRequest) GetAckIds() []string {
@@ -839,7 +949,7 @@ type ExtendAckDeadlineResponse struct {
 
 func (x *ExtendAckDeadlineResponse) Reset() {
 	*x = ExtendAckDeadlineResponse{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[11]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -851,7 +961,7 @@ func (x *ExtendAckDeadlineResponse) String() string {
 func (*ExtendAckDeadlineResponse) ProtoMessage() {}
 
 func (x *ExtendAckDeadlineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[11]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -864,7 +974,7 @@ func (x *ExtendAckDeadlineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendAckDeadlineResponse.ProtoReflect.Descriptor instead.
 func (*ExtendAckDeadlineResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{11}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ExtendAckDeadlineResponse) GetResults() []*AckResult {
@@ -887,7 +997,7 @@ type RejectRequest struct {
 
 func (x *RejectRequest) Reset() {
 	*x = RejectRequest{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[12]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +1009,7 @@ func (x *RejectRequest) String() string {
 func (*RejectRequest) ProtoMessage() {}
 
 func (x *RejectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[12]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,7 +1022,7 @@ func (x *RejectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectRequest.ProtoReflect.Descriptor instead.
 func (*RejectRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{12}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RejectRequest) GetAckIds() []string {
@@ -940,7 +1050,7 @@ type RejectResponse struct {
 
 func (x *RejectResponse) Reset() {
 	*x = RejectResponse{}
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[13]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1062,7 @@ func (x *RejectResponse) String() string {
 func (*RejectResponse) ProtoMessage() {}
 
 func (x *RejectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_subscriber_proto_msgTypes[13]
+	mi := &file_sluice_v1_subscriber_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1075,7 @@ func (x *RejectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectResponse.ProtoReflect.Descriptor instead.
 func (*RejectResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{13}
+	return file_sluice_v1_subscriber_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RejectResponse) GetResults() []*AckResult {
@@ -979,7 +1089,7 @@ var File_sluice_v1_subscriber_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\n" +
-	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\x91\x03\n" +
+	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\xa7\x03\n" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n" +
@@ -989,23 +1099,39 @@ const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\x0epayload_format\x18\x06 \x01(\x0e2\x18.sluice.v1.PayloadFormatR\rpayloadFormat\x12<\n" +
 	"\fack_deadline\x18\a \x01(\v2\x19.google.protobuf.DurationR\vackDeadline\x12%\n" +
 	"\x0emax_deliveries\x18\b \x01(\x05R\rmaxDeliveries\x129\n" +
-	"\fretry_policy\x18\t \x01(\v2\x16.sluice.v1.RetryPolicyR\vretryPolicy\"\x95\x01\n" +
+	"\fretry_policy\x18\t \x01(\v2\x16.sluice.v1.RetryPolicyR\vretryPolicy\x12\x14\n" +
+	"\x05topic\x18\n" +
+	" \x01(\tR\x05topic\"\x95\x01\n" +
 	"\vRetryPolicy\x12B\n" +
 	"\x0fminimum_backoff\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0eminimumBackoff\x12B\n" +
-	"\x0fmaximum_backoff\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0emaximumBackoff\"\x80\x01\n" +
+	"\x0fmaximum_backoff\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0emaximumBackoff\"\xb7\x01\n" +
 	"\x11SubscribeResponse\x12;\n" +
 	"\fsubscription\x18\x01 \x01(\v2\x17.sluice.v1.SubscriptionR\fsubscription\x12.\n" +
-	"\bmessages\x18\x02 \x03(\v2\x12.sluice.v1.MessageR\bmessages\"X\n" +
+	"\bmessages\x18\x02 \x03(\v2\x12.sluice.v1.MessageR\bmessages\x125\n" +
+	"\n" +
+	"assignment\x18\x03 \x01(\v2\x15.sluice.v1.AssignmentR\n" +
+	"assignment\",\n" +
+	"\n" +
+	"Assignment\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x01 \x03(\x05R\n" +
+	"partitions\"\x8e\x01\n" +
 	"\fSubscription\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n" +
-	"\bconsumer\x18\x03 \x01(\tR\bconsumer\"\x8b\x02\n" +
+	"\bconsumer\x18\x03 \x01(\tR\bconsumer\x12\x14\n" +
+	"\x05topic\x18\x04 \x01(\tR\x05topic\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x05 \x01(\x05R\n" +
+	"partitions\"\xc1\x02\n" +
 	"\aMessage\x12\x15\n" +
 	"\x06ack_id\x18\x01 \x01(\tR\x05ackId\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12&\n" +
 	"\x05event\x18\x03 \x01(\v2\x10.sluice.v1.EventR\x05event\x12)\n" +
 	"\x10delivery_attempt\x18\x04 \x01(\x05R\x0fdeliveryAttempt\x12F\n" +
-	"\fextra_fields\x18\x05 \x03(\v2#.sluice.v1.Message.ExtraFieldsEntryR\vextraFields\x1a>\n" +
+	"\fextra_fields\x18\x05 \x03(\v2#.sluice.v1.Message.ExtraFieldsEntryR\vextraFields\x12\x16\n" +
+	"\x06stream\x18\x06 \x01(\tR\x06stream\x12\x1c\n" +
+	"\tpartition\x18\a \x01(\x05R\tpartition\x1a>\n" +
 	"\x10ExtraFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value:\x028\x01\"%\n" +
@@ -1062,62 +1188,64 @@ func file_sluice_v1_subscriber_proto_rawDescGZIP() []byte {
 }
 
 var file_sluice_v1_subscriber_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_sluice_v1_subscriber_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_sluice_v1_subscriber_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_sluice_v1_subscriber_proto_goTypes = []any{
 	(PayloadFormat)(0),                // 0: sluice.v1.PayloadFormat
 	(AckStatus)(0),                    // 1: sluice.v1.AckStatus
 	(*SubscribeRequest)(nil),          // 2: sluice.v1.SubscribeRequest
 	(*RetryPolicy)(nil),               // 3: sluice.v1.RetryPolicy
 	(*SubscribeResponse)(nil),         // 4: sluice.v1.SubscribeResponse
-	(*Subscription)(nil),              // 5: sluice.v1.Subscription
-	(*Message)(nil),                   // 6: sluice.v1.Message
-	(*AckRequest)(nil),                // 7: sluice.v1.AckRequest
-	(*AckResponse)(nil),               // 8: sluice.v1.AckResponse
-	(*AckResult)(nil),                 // 9: sluice.v1.AckResult
-	(*NackRequest)(nil),               // 10: sluice.v1.NackRequest
-	(*NackResponse)(nil),              // 11: sluice.v1.NackResponse
-	(*ExtendAckDeadlineRequest)(nil),  // 12: sluice.v1.ExtendAckDeadlineRequest
-	(*ExtendAckDeadlineResponse)(nil), // 13: sluice.v1.ExtendAckDeadlineResponse
-	(*RejectRequest)(nil),             // 14: sluice.v1.RejectRequest
-	(*RejectResponse)(nil),            // 15: sluice.v1.RejectResponse
-	nil,                               // 16: sluice.v1.Message.ExtraFieldsEntry
-	(*StartPosition)(nil),             // 17: sluice.v1.StartPosition
-	(*durationpb.Duration)(nil),       // 18: google.protobuf.Duration
-	(*Event)(nil),                     // 19: sluice.v1.Event
+	(*Assignment)(nil),                // 5: sluice.v1.Assignment
+	(*Subscription)(nil),              // 6: sluice.v1.Subscription
+	(*Message)(nil),                   // 7: sluice.v1.Message
+	(*AckRequest)(nil),                // 8: sluice.v1.AckRequest
+	(*AckResponse)(nil),               // 9: sluice.v1.AckResponse
+	(*AckResult)(nil),                 // 10: sluice.v1.AckResult
+	(*NackRequest)(nil),               // 11: sluice.v1.NackRequest
+	(*NackResponse)(nil),              // 12: sluice.v1.NackResponse
+	(*ExtendAckDeadlineRequest)(nil),  // 13: sluice.v1.ExtendAckDeadlineRequest
+	(*ExtendAckDeadlineResponse)(nil), // 14: sluice.v1.ExtendAckDeadlineResponse
+	(*RejectRequest)(nil),             // 15: sluice.v1.RejectRequest
+	(*RejectResponse)(nil),            // 16: sluice.v1.RejectResponse
+	nil,                               // 17: sluice.v1.Message.ExtraFieldsEntry
+	(*StartPosition)(nil),             // 18: sluice.v1.StartPosition
+	(*durationpb.Duration)(nil),       // 19: google.protobuf.Duration
+	(*Event)(nil),                     // 20: sluice.v1.Event
 }
 var file_sluice_v1_subscriber_proto_depIdxs = []int32{
-	17, // 0: sluice.v1.SubscribeRequest.start:type_name -> sluice.v1.StartPosition
+	18, // 0: sluice.v1.SubscribeRequest.start:type_name -> sluice.v1.StartPosition
 	0,  // 1: sluice.v1.SubscribeRequest.payload_format:type_name -> sluice.v1.PayloadFormat
-	18, // 2: sluice.v1.SubscribeRequest.ack_deadline:type_name -> google.protobuf.Duration
+	19, // 2: sluice.v1.SubscribeRequest.ack_deadline:type_name -> google.protobuf.Duration
 	3,  // 3: sluice.v1.SubscribeRequest.retry_policy:type_name -> sluice.v1.RetryPolicy
-	18, // 4: sluice.v1.RetryPolicy.minimum_backoff:type_name -> google.protobuf.Duration
-	18, // 5: sluice.v1.RetryPolicy.maximum_backoff:type_name -> google.protobuf.Duration
-	5,  // 6: sluice.v1.SubscribeResponse.subscription:type_name -> sluice.v1.Subscription
-	6,  // 7: sluice.v1.SubscribeResponse.messages:type_name -> sluice.v1.Message
-	19, // 8: sluice.v1.Message.event:type_name -> sluice.v1.Event
-	16, // 9: sluice.v1.Message.extra_fields:type_name -> sluice.v1.Message.ExtraFieldsEntry
-	9,  // 10: sluice.v1.AckResponse.results:type_name -> sluice.v1.AckResult
-	1,  // 11: sluice.v1.AckResult.status:type_name -> sluice.v1.AckStatus
-	18, // 12: sluice.v1.NackRequest.delay:type_name -> google.protobuf.Duration
-	9,  // 13: sluice.v1.NackResponse.results:type_name -> sluice.v1.AckResult
-	18, // 14: sluice.v1.ExtendAckDeadlineRequest.ack_deadline:type_name -> google.protobuf.Duration
-	9,  // 15: sluice.v1.ExtendAckDeadlineResponse.results:type_name -> sluice.v1.AckResult
-	9,  // 16: sluice.v1.RejectResponse.results:type_name -> sluice.v1.AckResult
-	2,  // 17: sluice.v1.SubscriberService.Subscribe:input_type -> sluice.v1.SubscribeRequest
-	7,  // 18: sluice.v1.SubscriberService.Ack:input_type -> sluice.v1.AckRequest
-	10, // 19: sluice.v1.SubscriberService.Nack:input_type -> sluice.v1.NackRequest
-	12, // 20: sluice.v1.SubscriberService.ExtendAckDeadline:input_type -> sluice.v1.ExtendAckDeadlineRequest
-	14, // 21: sluice.v1.SubscriberService.Reject:input_type -> sluice.v1.RejectRequest
-	4,  // 22: sluice.v1.SubscriberService.Subscribe:output_type -> sluice.v1.SubscribeResponse
-	8,  // 23: sluice.v1.SubscriberService.Ack:output_type -> sluice.v1.AckResponse
-	11, // 24: sluice.v1.SubscriberService.Nack:output_type -> sluice.v1.NackResponse
-	13, // 25: sluice.v1.SubscriberService.ExtendAckDeadline:output_type -> sluice.v1.ExtendAckDeadlineResponse
-	15, // 26: sluice.v1.SubscriberService.Reject:output_type -> sluice.v1.RejectResponse
-	22, // [22:27] is the sub-list for method output_type
-	17, // [17:22] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	19, // 4: sluice.v1.RetryPolicy.minimum_backoff:type_name -> google.protobuf.Duration
+	19, // 5: sluice.v1.RetryPolicy.maximum_backoff:type_name -> google.protobuf.Duration
+	6,  // 6: sluice.v1.SubscribeResponse.subscription:type_name -> sluice.v1.Subscription
+	7,  // 7: sluice.v1.SubscribeResponse.messages:type_name -> sluice.v1.Message
+	5,  // 8: sluice.v1.SubscribeResponse.assignment:type_name -> sluice.v1.Assignment
+	20, // 9: sluice.v1.Message.event:type_name -> sluice.v1.Event
+	17, // 10: sluice.v1.Message.extra_fields:type_name -> sluice.v1.Message.ExtraFieldsEntry
+	10, // 11: sluice.v1.AckResponse.results:type_name -> sluice.v1.AckResult
+	1,  // 12: sluice.v1.AckResult.status:type_name -> sluice.v1.AckStatus
+	19, // 13: sluice.v1.NackRequest.delay:type_name -> google.protobuf.Duration
+	10, // 14: sluice.v1.NackResponse.results:type_name -> sluice.v1.AckResult
+	19, // 15: sluice.v1.ExtendAckDeadlineRequest.ack_deadline:type_name -> google.protobuf.Duration
+	10, // 16: sluice.v1.ExtendAckDeadlineResponse.results:type_name -> sluice.v1.AckResult
+	10, // 17: sluice.v1.RejectResponse.results:type_name -> sluice.v1.AckResult
+	2,  // 18: sluice.v1.SubscriberService.Subscribe:input_type -> sluice.v1.SubscribeRequest
+	8,  // 19: sluice.v1.SubscriberService.Ack:input_type -> sluice.v1.AckRequest
+	11, // 20: sluice.v1.SubscriberService.Nack:input_type -> sluice.v1.NackRequest
+	13, // 21: sluice.v1.SubscriberService.ExtendAckDeadline:input_type -> sluice.v1.ExtendAckDeadlineRequest
+	15, // 22: sluice.v1.SubscriberService.Reject:input_type -> sluice.v1.RejectRequest
+	4,  // 23: sluice.v1.SubscriberService.Subscribe:output_type -> sluice.v1.SubscribeResponse
+	9,  // 24: sluice.v1.SubscriberService.Ack:output_type -> sluice.v1.AckResponse
+	12, // 25: sluice.v1.SubscriberService.Nack:output_type -> sluice.v1.NackResponse
+	14, // 26: sluice.v1.SubscriberService.ExtendAckDeadline:output_type -> sluice.v1.ExtendAckDeadlineResponse
+	16, // 27: sluice.v1.SubscriberService.Reject:output_type -> sluice.v1.RejectResponse
+	23, // [23:28] is the sub-list for method output_type
+	18, // [18:23] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_subscriber_proto_init() }
@@ -1132,7 +1260,7 @@ func file_sluice_v1_subscriber_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_subscriber_proto_rawDesc), len(file_sluice_v1_subscriber_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

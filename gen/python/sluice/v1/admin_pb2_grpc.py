@@ -57,6 +57,21 @@ class AdminServiceStub(object):
                 request_serializer=sluice_dot_v1_dot_admin__pb2.TrimStreamRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_admin__pb2.TrimStreamResponse.FromString,
                 )
+        self.CreateTopic = channel.unary_unary(
+                '/sluice.v1.AdminService/CreateTopic',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.CreateTopicRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.CreateTopicResponse.FromString,
+                )
+        self.ListTopics = channel.unary_unary(
+                '/sluice.v1.AdminService/ListTopics',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.ListTopicsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.ListTopicsResponse.FromString,
+                )
+        self.DescribeTopic = channel.unary_unary(
+                '/sluice.v1.AdminService/DescribeTopic',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicResponse.FromString,
+                )
 
 
 class AdminServiceServicer(object):
@@ -126,6 +141,36 @@ class AdminServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateTopic(self, request, context):
+        """CreateTopic creates a partitioned topic: a name and a partition count,
+        kept in Redis (hash "sluice:topics") so every replica agrees. The
+        partitions are the streams "<topic>.p0" ... and are created on first
+        use. The count cannot change later (it would move keys between
+        partitions and break their order): create a new topic instead. Creating
+        an existing topic with the same count does nothing; with another count it
+        fails with ALREADY_EXISTS. Needs the admin permission on every partition
+        stream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTopics(self, request, context):
+        """ListTopics lists the partitioned topics the caller may administer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DescribeTopic(self, request, context):
+        """DescribeTopic reports a topic's partitions (as DescribeStream does for a
+        stream, so per-partition lag per group) and, per group, its live
+        subscriptions and which partition each holds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -168,6 +213,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.TrimStream,
                     request_deserializer=sluice_dot_v1_dot_admin__pb2.TrimStreamRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_admin__pb2.TrimStreamResponse.SerializeToString,
+            ),
+            'CreateTopic': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTopic,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.CreateTopicRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.CreateTopicResponse.SerializeToString,
+            ),
+            'ListTopics': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTopics,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.ListTopicsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.ListTopicsResponse.SerializeToString,
+            ),
+            'DescribeTopic': grpc.unary_unary_rpc_method_handler(
+                    servicer.DescribeTopic,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -315,5 +375,56 @@ class AdminService(object):
         return grpc.experimental.unary_unary(request, target, '/sluice.v1.AdminService/TrimStream',
             sluice_dot_v1_dot_admin__pb2.TrimStreamRequest.SerializeToString,
             sluice_dot_v1_dot_admin__pb2.TrimStreamResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateTopic(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/sluice.v1.AdminService/CreateTopic',
+            sluice_dot_v1_dot_admin__pb2.CreateTopicRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.CreateTopicResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListTopics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/sluice.v1.AdminService/ListTopics',
+            sluice_dot_v1_dot_admin__pb2.ListTopicsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.ListTopicsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DescribeTopic(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/sluice.v1.AdminService/DescribeTopic',
+            sluice_dot_v1_dot_admin__pb2.DescribeTopicRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.DescribeTopicResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

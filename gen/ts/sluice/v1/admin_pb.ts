@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSI5ChJMaXN0U3RyZWFtc1JlcXVlc3QSDwoHcGF0dGVybhgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJIj8KE0xpc3RTdHJlYW1zUmVzcG9uc2USDwoHc3RyZWFtcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoVRGVzY3JpYmVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSI/ChZEZXNjcmliZVN0cmVhbVJlc3BvbnNlEiUKBnN0cmVhbRgBIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvIsIBCgpTdHJlYW1JbmZvEgwKBG5hbWUYASABKAkSDgoGbGVuZ3RoGAIgASgDEhYKDmZpcnN0X2VudHJ5X2lkGAMgASgJEhUKDWxhc3RfZW50cnlfaWQYBCABKAkSFQoNZW50cmllc19hZGRlZBgFIAEoAxIUCgxtZW1vcnlfYnl0ZXMYBiABKAMSFAoMZGVhZF9sZXR0ZXJzGAcgASgDEiQKBmdyb3VwcxgIIAMoCzIULnNsdWljZS52MS5Hcm91cEluZm8iyAEKCUdyb3VwSW5mbxIMCgRuYW1lGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSGQoRbGFzdF9kZWxpdmVyZWRfaWQYAyABKAkSCwoDbGFnGAQgASgDEhEKCWxhZ19rbm93bhgFIAEoCBI1ChJvbGRlc3RfcGVuZGluZ19hZ2UYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoJY29uc3VtZXJzGAcgAygLMhcuc2x1aWNlLnYxLkNvbnN1bWVySW5mbyJWCgxDb25zdW1lckluZm8SDAoEbmFtZRgBIAEoCRIPCgdwZW5kaW5nGAIgASgDEicKBGlkbGUYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ifgoSTGlzdFBlbmRpbmdSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIQCghjb25zdW1lchgDIAEoCRIQCghkdWVfb25seRgEIAEoCBIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJYChNMaXN0UGVuZGluZ1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5zbHVpY2UudjEuUGVuZGluZ0VudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKXAQoMUGVuZGluZ0VudHJ5EgoKAmlkGAEgASgJEhAKCGNvbnN1bWVyGAIgASgJEhYKDmRlbGl2ZXJ5X2NvdW50GAMgASgDEikKBmR1ZV9pbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgNhZ2UYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iXAoSQ3JlYXRlR3JvdXBSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRInCgVzdGFydBgDIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uIiYKE0NyZWF0ZUdyb3VwUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoCCIzChJEZWxldGVHcm91cFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEg0KBWdyb3VwGAIgASgJIiYKE0RlbGV0ZUdyb3VwUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCJdChBTZWVrR3JvdXBSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIqCghwb3NpdGlvbhgDIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uIhMKEVNlZWtHcm91cFJlc3BvbnNlIqgBChBSZWFkUmFuZ2VSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVzdGFydBgCIAEoCRILCgNlbmQYAyABKAkSDwoHcmV2ZXJzZRgEIAEoCBIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCRIwCg5wYXlsb2FkX2Zvcm1hdBgHIAEoDjIYLnNsdWljZS52MS5QYXlsb2FkRm9ybWF0IlIKEVJlYWRSYW5nZVJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIuc2x1aWNlLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoEBChFUcmltU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSFAoKbWF4X2xlbmd0aBgCIAEoA0gAEhAKBm1pbl9pZBgDIAEoCUgAEiwKB21heF9hZ2UYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IAEIGCgRrZWVwIiUKElRyaW1TdHJlYW1SZXNwb25zZRIPCgdkZWxldGVkGAEgASgDMvgECgxBZG1pblNlcnZpY2USTAoLTGlzdFN0cmVhbXMSHS5zbHVpY2UudjEuTGlzdFN0cmVhbXNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RTdHJlYW1zUmVzcG9uc2USVQoORGVzY3JpYmVTdHJlYW0SIC5zbHVpY2UudjEuRGVzY3JpYmVTdHJlYW1SZXF1ZXN0GiEuc2x1aWNlLnYxLkRlc2NyaWJlU3RyZWFtUmVzcG9uc2USTAoLTGlzdFBlbmRpbmcSHS5zbHVpY2UudjEuTGlzdFBlbmRpbmdSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RQZW5kaW5nUmVzcG9uc2USTAoLQ3JlYXRlR3JvdXASHS5zbHVpY2UudjEuQ3JlYXRlR3JvdXBSZXF1ZXN0Gh4uc2x1aWNlLnYxLkNyZWF0ZUdyb3VwUmVzcG9uc2USTAoLRGVsZXRlR3JvdXASHS5zbHVpY2UudjEuRGVsZXRlR3JvdXBSZXF1ZXN0Gh4uc2x1aWNlLnYxLkRlbGV0ZUdyb3VwUmVzcG9uc2USRgoJU2Vla0dyb3VwEhsuc2x1aWNlLnYxLlNlZWtHcm91cFJlcXVlc3QaHC5zbHVpY2UudjEuU2Vla0dyb3VwUmVzcG9uc2USRgoJUmVhZFJhbmdlEhsuc2x1aWNlLnYxLlJlYWRSYW5nZVJlcXVlc3QaHC5zbHVpY2UudjEuUmVhZFJhbmdlUmVzcG9uc2USSQoKVHJpbVN0cmVhbRIcLnNsdWljZS52MS5UcmltU3RyZWFtUmVxdWVzdBodLnNsdWljZS52MS5UcmltU3RyZWFtUmVzcG9uc2VClwEKDWNvbS5zbHVpY2UudjFCCkFkbWluUHJvdG9QAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjGiAgNTWFiqAglTbHVpY2UuVjHKAglTbHVpY2VcVjHiAhVTbHVpY2VcVjFcR1BCTWV0YWRhdGHqAgpTbHVpY2U6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_sluice_v1_event, file_sluice_v1_subscriber]);
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSI5ChJMaXN0U3RyZWFtc1JlcXVlc3QSDwoHcGF0dGVybhgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJIj8KE0xpc3RTdHJlYW1zUmVzcG9uc2USDwoHc3RyZWFtcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoVRGVzY3JpYmVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSI/ChZEZXNjcmliZVN0cmVhbVJlc3BvbnNlEiUKBnN0cmVhbRgBIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvIsIBCgpTdHJlYW1JbmZvEgwKBG5hbWUYASABKAkSDgoGbGVuZ3RoGAIgASgDEhYKDmZpcnN0X2VudHJ5X2lkGAMgASgJEhUKDWxhc3RfZW50cnlfaWQYBCABKAkSFQoNZW50cmllc19hZGRlZBgFIAEoAxIUCgxtZW1vcnlfYnl0ZXMYBiABKAMSFAoMZGVhZF9sZXR0ZXJzGAcgASgDEiQKBmdyb3VwcxgIIAMoCzIULnNsdWljZS52MS5Hcm91cEluZm8iyAEKCUdyb3VwSW5mbxIMCgRuYW1lGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSGQoRbGFzdF9kZWxpdmVyZWRfaWQYAyABKAkSCwoDbGFnGAQgASgDEhEKCWxhZ19rbm93bhgFIAEoCBI1ChJvbGRlc3RfcGVuZGluZ19hZ2UYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoJY29uc3VtZXJzGAcgAygLMhcuc2x1aWNlLnYxLkNvbnN1bWVySW5mbyJWCgxDb25zdW1lckluZm8SDAoEbmFtZRgBIAEoCRIPCgdwZW5kaW5nGAIgASgDEicKBGlkbGUYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ifgoSTGlzdFBlbmRpbmdSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIQCghjb25zdW1lchgDIAEoCRIQCghkdWVfb25seRgEIAEoCBIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJYChNMaXN0UGVuZGluZ1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5zbHVpY2UudjEuUGVuZGluZ0VudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKXAQoMUGVuZGluZ0VudHJ5EgoKAmlkGAEgASgJEhAKCGNvbnN1bWVyGAIgASgJEhYKDmRlbGl2ZXJ5X2NvdW50GAMgASgDEikKBmR1ZV9pbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgNhZ2UYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iXAoSQ3JlYXRlR3JvdXBSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRInCgVzdGFydBgDIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uIiYKE0NyZWF0ZUdyb3VwUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoCCIzChJEZWxldGVHcm91cFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEg0KBWdyb3VwGAIgASgJIiYKE0RlbGV0ZUdyb3VwUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCJdChBTZWVrR3JvdXBSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIqCghwb3NpdGlvbhgDIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uIhMKEVNlZWtHcm91cFJlc3BvbnNlIqgBChBSZWFkUmFuZ2VSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVzdGFydBgCIAEoCRILCgNlbmQYAyABKAkSDwoHcmV2ZXJzZRgEIAEoCBIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCRIwCg5wYXlsb2FkX2Zvcm1hdBgHIAEoDjIYLnNsdWljZS52MS5QYXlsb2FkRm9ybWF0IlIKEVJlYWRSYW5nZVJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIuc2x1aWNlLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoEBChFUcmltU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSFAoKbWF4X2xlbmd0aBgCIAEoA0gAEhAKBm1pbl9pZBgDIAEoCUgAEiwKB21heF9hZ2UYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IAEIGCgRrZWVwIiUKElRyaW1TdHJlYW1SZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIjcKEkNyZWF0ZVRvcGljUmVxdWVzdBINCgV0b3BpYxgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgFIiYKE0NyZWF0ZVRvcGljUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoCCITChFMaXN0VG9waWNzUmVxdWVzdCI2ChJMaXN0VG9waWNzUmVzcG9uc2USIAoGdG9waWNzGAEgAygLMhAuc2x1aWNlLnYxLlRvcGljIikKBVRvcGljEgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBSIlChREZXNjcmliZVRvcGljUmVxdWVzdBINCgV0b3BpYxgBIAEoCSKOAQoVRGVzY3JpYmVUb3BpY1Jlc3BvbnNlEh8KBXRvcGljGAEgASgLMhAuc2x1aWNlLnYxLlRvcGljEikKCnBhcnRpdGlvbnMYAiADKAsyFS5zbHVpY2UudjEuU3RyZWFtSW5mbxIpCgZncm91cHMYAyADKAsyGS5zbHVpY2UudjEuVG9waWNHcm91cEluZm8iPwoOVG9waWNHcm91cEluZm8SDAoEbmFtZRgBIAEoCRIPCgdtZW1iZXJzGAIgAygJEg4KBm93bmVycxgDIAMoCTLlBgoMQWRtaW5TZXJ2aWNlEkwKC0xpc3RTdHJlYW1zEh0uc2x1aWNlLnYxLkxpc3RTdHJlYW1zUmVxdWVzdBoeLnNsdWljZS52MS5MaXN0U3RyZWFtc1Jlc3BvbnNlElUKDkRlc2NyaWJlU3RyZWFtEiAuc2x1aWNlLnYxLkRlc2NyaWJlU3RyZWFtUmVxdWVzdBohLnNsdWljZS52MS5EZXNjcmliZVN0cmVhbVJlc3BvbnNlEkwKC0xpc3RQZW5kaW5nEh0uc2x1aWNlLnYxLkxpc3RQZW5kaW5nUmVxdWVzdBoeLnNsdWljZS52MS5MaXN0UGVuZGluZ1Jlc3BvbnNlEkwKC0NyZWF0ZUdyb3VwEh0uc2x1aWNlLnYxLkNyZWF0ZUdyb3VwUmVxdWVzdBoeLnNsdWljZS52MS5DcmVhdGVHcm91cFJlc3BvbnNlEkwKC0RlbGV0ZUdyb3VwEh0uc2x1aWNlLnYxLkRlbGV0ZUdyb3VwUmVxdWVzdBoeLnNsdWljZS52MS5EZWxldGVHcm91cFJlc3BvbnNlEkYKCVNlZWtHcm91cBIbLnNsdWljZS52MS5TZWVrR3JvdXBSZXF1ZXN0Ghwuc2x1aWNlLnYxLlNlZWtHcm91cFJlc3BvbnNlEkYKCVJlYWRSYW5nZRIbLnNsdWljZS52MS5SZWFkUmFuZ2VSZXF1ZXN0Ghwuc2x1aWNlLnYxLlJlYWRSYW5nZVJlc3BvbnNlEkkKClRyaW1TdHJlYW0SHC5zbHVpY2UudjEuVHJpbVN0cmVhbVJlcXVlc3QaHS5zbHVpY2UudjEuVHJpbVN0cmVhbVJlc3BvbnNlEkwKC0NyZWF0ZVRvcGljEh0uc2x1aWNlLnYxLkNyZWF0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5DcmVhdGVUb3BpY1Jlc3BvbnNlEkkKCkxpc3RUb3BpY3MSHC5zbHVpY2UudjEuTGlzdFRvcGljc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdFRvcGljc1Jlc3BvbnNlElIKDURlc2NyaWJlVG9waWMSHy5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1JlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1Jlc3BvbnNlQpcBCg1jb20uc2x1aWNlLnYxQgpBZG1pblByb3RvUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxogIDU1hYqgIJU2x1aWNlLlYxygIJU2x1aWNlXFYx4gIVU2x1aWNlXFYxXEdQQk1ldGFkYXRh6gIKU2x1aWNlOjpWMWIGcHJvdG8z", [file_google_protobuf_duration, file_sluice_v1_event, file_sluice_v1_subscriber]);
 
 /**
  * ListStreamsRequest selects a page of stream names.
@@ -740,6 +740,211 @@ export const TrimStreamResponseSchema: GenMessage<TrimStreamResponse> = /*@__PUR
   messageDesc(file_sluice_v1_admin, 19);
 
 /**
+ * CreateTopicRequest names a topic and its size.
+ *
+ * @generated from message sluice.v1.CreateTopicRequest
+ */
+export type CreateTopicRequest = Message<"sluice.v1.CreateTopicRequest"> & {
+  /**
+   * Topic name: as a stream name, at most 190 characters.
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * Number of partitions, from 1 to 256.
+   *
+   * @generated from field: int32 partitions = 2;
+   */
+  partitions: number;
+};
+
+/**
+ * Describes the message sluice.v1.CreateTopicRequest.
+ * Use `create(CreateTopicRequestSchema)` to create a new message.
+ */
+export const CreateTopicRequestSchema: GenMessage<CreateTopicRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 20);
+
+/**
+ * CreateTopicResponse reports the outcome.
+ *
+ * @generated from message sluice.v1.CreateTopicResponse
+ */
+export type CreateTopicResponse = Message<"sluice.v1.CreateTopicResponse"> & {
+  /**
+   * False when the topic existed already with this partition count.
+   *
+   * @generated from field: bool created = 1;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message sluice.v1.CreateTopicResponse.
+ * Use `create(CreateTopicResponseSchema)` to create a new message.
+ */
+export const CreateTopicResponseSchema: GenMessage<CreateTopicResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 21);
+
+/**
+ * ListTopicsRequest lists every topic (there are few).
+ *
+ * @generated from message sluice.v1.ListTopicsRequest
+ */
+export type ListTopicsRequest = Message<"sluice.v1.ListTopicsRequest"> & {
+};
+
+/**
+ * Describes the message sluice.v1.ListTopicsRequest.
+ * Use `create(ListTopicsRequestSchema)` to create a new message.
+ */
+export const ListTopicsRequestSchema: GenMessage<ListTopicsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 22);
+
+/**
+ * ListTopicsResponse lists topics by name.
+ *
+ * @generated from message sluice.v1.ListTopicsResponse
+ */
+export type ListTopicsResponse = Message<"sluice.v1.ListTopicsResponse"> & {
+  /**
+   * Topics, sorted by name.
+   *
+   * @generated from field: repeated sluice.v1.Topic topics = 1;
+   */
+  topics: Topic[];
+};
+
+/**
+ * Describes the message sluice.v1.ListTopicsResponse.
+ * Use `create(ListTopicsResponseSchema)` to create a new message.
+ */
+export const ListTopicsResponseSchema: GenMessage<ListTopicsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 23);
+
+/**
+ * Topic is a partitioned topic.
+ *
+ * @generated from message sluice.v1.Topic
+ */
+export type Topic = Message<"sluice.v1.Topic"> & {
+  /**
+   * Topic name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Number of partitions; partition n is the stream "<name>.p<n>".
+   *
+   * @generated from field: int32 partitions = 2;
+   */
+  partitions: number;
+};
+
+/**
+ * Describes the message sluice.v1.Topic.
+ * Use `create(TopicSchema)` to create a new message.
+ */
+export const TopicSchema: GenMessage<Topic> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 24);
+
+/**
+ * DescribeTopicRequest names a topic.
+ *
+ * @generated from message sluice.v1.DescribeTopicRequest
+ */
+export type DescribeTopicRequest = Message<"sluice.v1.DescribeTopicRequest"> & {
+  /**
+   * Topic name.
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+};
+
+/**
+ * Describes the message sluice.v1.DescribeTopicRequest.
+ * Use `create(DescribeTopicRequestSchema)` to create a new message.
+ */
+export const DescribeTopicRequestSchema: GenMessage<DescribeTopicRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 25);
+
+/**
+ * DescribeTopicResponse reports a topic.
+ *
+ * @generated from message sluice.v1.DescribeTopicResponse
+ */
+export type DescribeTopicResponse = Message<"sluice.v1.DescribeTopicResponse"> & {
+  /**
+   * The topic.
+   *
+   * @generated from field: sluice.v1.Topic topic = 1;
+   */
+  topic?: Topic | undefined;
+
+  /**
+   * One per partition, in partition order; a partition nobody has written
+   * to yet has only its name.
+   *
+   * @generated from field: repeated sluice.v1.StreamInfo partitions = 2;
+   */
+  partitions: StreamInfo[];
+
+  /**
+   * Groups with live subscriptions on the topic, by name.
+   *
+   * @generated from field: repeated sluice.v1.TopicGroupInfo groups = 3;
+   */
+  groups: TopicGroupInfo[];
+};
+
+/**
+ * Describes the message sluice.v1.DescribeTopicResponse.
+ * Use `create(DescribeTopicResponseSchema)` to create a new message.
+ */
+export const DescribeTopicResponseSchema: GenMessage<DescribeTopicResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 26);
+
+/**
+ * TopicGroupInfo is how one group shares a topic's partitions.
+ *
+ * @generated from message sluice.v1.TopicGroupInfo
+ */
+export type TopicGroupInfo = Message<"sluice.v1.TopicGroupInfo"> & {
+  /**
+   * Group name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Live subscriptions ("<consumer>#<suffix>"), sorted.
+   *
+   * @generated from field: repeated string members = 2;
+   */
+  members: string[];
+
+  /**
+   * owners[n] is the subscription that holds partition n, empty if none.
+   *
+   * @generated from field: repeated string owners = 3;
+   */
+  owners: string[];
+};
+
+/**
+ * Describes the message sluice.v1.TopicGroupInfo.
+ * Use `create(TopicGroupInfoSchema)` to create a new message.
+ */
+export const TopicGroupInfoSchema: GenMessage<TopicGroupInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 27);
+
+/**
  * AdminService inspects and controls streams and consumer groups, so that
  * nobody has to drop to redis-cli in an incident. Every RPC needs the admin
  * permission on the stream.
@@ -831,6 +1036,45 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof TrimStreamRequestSchema;
     output: typeof TrimStreamResponseSchema;
+  },
+  /**
+   * CreateTopic creates a partitioned topic: a name and a partition count,
+   * kept in Redis (hash "sluice:topics") so every replica agrees. The
+   * partitions are the streams "<topic>.p0" ... and are created on first
+   * use. The count cannot change later (it would move keys between
+   * partitions and break their order): create a new topic instead. Creating
+   * an existing topic with the same count does nothing; with another count it
+   * fails with ALREADY_EXISTS. Needs the admin permission on every partition
+   * stream.
+   *
+   * @generated from rpc sluice.v1.AdminService.CreateTopic
+   */
+  createTopic: {
+    methodKind: "unary";
+    input: typeof CreateTopicRequestSchema;
+    output: typeof CreateTopicResponseSchema;
+  },
+  /**
+   * ListTopics lists the partitioned topics the caller may administer.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListTopics
+   */
+  listTopics: {
+    methodKind: "unary";
+    input: typeof ListTopicsRequestSchema;
+    output: typeof ListTopicsResponseSchema;
+  },
+  /**
+   * DescribeTopic reports a topic's partitions (as DescribeStream does for a
+   * stream, so per-partition lag per group) and, per group, its live
+   * subscriptions and which partition each holds.
+   *
+   * @generated from rpc sluice.v1.AdminService.DescribeTopic
+   */
+  describeTopic: {
+    methodKind: "unary";
+    input: typeof DescribeTopicRequestSchema;
+    output: typeof DescribeTopicResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/publisher.proto.
  */
 export const file_sluice_v1_publisher: GenFile = /*@__PURE__*/
-  fileDesc("ChlzbHVpY2UvdjEvcHVibGlzaGVyLnByb3RvEglzbHVpY2UudjEibQoOUHVibGlzaFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudBIpCgpkdXJhYmlsaXR5GAMgASgLMhUuc2x1aWNlLnYxLkR1cmFiaWxpdHkiWwoKRHVyYWJpbGl0eRIUCgxtaW5fcmVwbGljYXMYASABKAUSCwoDYW9mGAIgASgIEioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iMAoPUHVibGlzaFJlc3BvbnNlEgsKA2lkcxgBIAMoCRIQCghyZXBsaWNhcxgCIAEoBTJUChBQdWJsaXNoZXJTZXJ2aWNlEkAKB1B1Ymxpc2gSGS5zbHVpY2UudjEuUHVibGlzaFJlcXVlc3QaGi5zbHVpY2UudjEuUHVibGlzaFJlc3BvbnNlQpsBCg1jb20uc2x1aWNlLnYxQg5QdWJsaXNoZXJQcm90b1ABWjVnaXRodWIuY29tL3NsdWljZS1pby9zbHVpY2UvZ2VuL2dvL3NsdWljZS92MTtzbHVpY2V2MaICA1NYWKoCCVNsdWljZS5WMcoCCVNsdWljZVxWMeICFVNsdWljZVxWMVxHUEJNZXRhZGF0YeoCClNsdWljZTo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_sluice_v1_event]);
+  fileDesc("ChlzbHVpY2UvdjEvcHVibGlzaGVyLnByb3RvEglzbHVpY2UudjEifAoOUHVibGlzaFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudBIpCgpkdXJhYmlsaXR5GAMgASgLMhUuc2x1aWNlLnYxLkR1cmFiaWxpdHkSDQoFdG9waWMYBCABKAkiWwoKRHVyYWJpbGl0eRIUCgxtaW5fcmVwbGljYXMYASABKAUSCwoDYW9mGAIgASgIEioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iRAoPUHVibGlzaFJlc3BvbnNlEgsKA2lkcxgBIAMoCRIQCghyZXBsaWNhcxgCIAEoBRISCgpwYXJ0aXRpb25zGAMgAygFMlQKEFB1Ymxpc2hlclNlcnZpY2USQAoHUHVibGlzaBIZLnNsdWljZS52MS5QdWJsaXNoUmVxdWVzdBoaLnNsdWljZS52MS5QdWJsaXNoUmVzcG9uc2VCmwEKDWNvbS5zbHVpY2UudjFCDlB1Ymxpc2hlclByb3RvUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxogIDU1hYqgIJU2x1aWNlLlYxygIJU2x1aWNlXFYx4gIVU2x1aWNlXFYxXEdQQk1ldGFkYXRh6gIKU2x1aWNlOjpWMWIGcHJvdG8z", [file_google_protobuf_duration, file_sluice_v1_event]);
 
 /**
  * PublishRequest is a batch of events for one stream.
@@ -44,6 +44,21 @@ export type PublishRequest = Message<"sluice.v1.PublishRequest"> & {
    * @generated from field: sluice.v1.Durability durability = 3;
    */
   durability?: Durability | undefined;
+
+  /**
+   * Partitioned topic to publish to, instead of a stream (set exactly one of
+   * stream and topic); see AdminService.CreateTopic. Each event goes to one
+   * partition stream "<topic>.p<n>": events with a key to the partition of
+   * the key's hash (same key, same partition, so per-key order holds), events
+   * without a key but with an idempotency key to that key's partition (so a
+   * retry lands where the first attempt did), the others of one request
+   * together to one partition chosen round robin. The request is one
+   * transaction per partition, not across partitions: if Publish fails, some
+   * partitions may hold their events; retry with the same idempotency keys.
+   *
+   * @generated from field: string topic = 4;
+   */
+  topic: string;
 };
 
 /**
@@ -107,11 +122,20 @@ export type PublishResponse = Message<"sluice.v1.PublishResponse"> & {
   ids: string[];
 
   /**
-   * With Durability: how many replicas confirmed the write.
+   * With Durability: how many replicas confirmed the write (for a topic, the
+   * fewest over the partitions written).
    *
    * @generated from field: int32 replicas = 2;
    */
   replicas: number;
+
+  /**
+   * For a topic: the partition of each event, in request order, so ids[i] is
+   * an entry of stream "<topic>.p<partitions[i]>". Empty for a stream.
+   *
+   * @generated from field: repeated int32 partitions = 3;
+   */
+  partitions: number[];
 };
 
 /**

@@ -14,7 +14,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/subscriber.proto.
  */
 export const file_sluice_v1_subscriber: GenFile = /*@__PURE__*/
-  fileDesc("ChpzbHVpY2UvdjEvc3Vic2NyaWJlci5wcm90bxIJc2x1aWNlLnYxIqwCChBTdWJzY3JpYmVSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIQCghjb25zdW1lchgDIAEoCRInCgVzdGFydBgEIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uEhUKDW1heF9pbl9mbGlnaHQYBSABKAUSMAoOcGF5bG9hZF9mb3JtYXQYBiABKA4yGC5zbHVpY2UudjEuUGF5bG9hZEZvcm1hdBIvCgxhY2tfZGVhZGxpbmUYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFgoObWF4X2RlbGl2ZXJpZXMYCCABKAUSLAoMcmV0cnlfcG9saWN5GAkgASgLMhYuc2x1aWNlLnYxLlJldHJ5UG9saWN5InUKC1JldHJ5UG9saWN5EjIKD21pbmltdW1fYmFja29mZhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIyCg9tYXhpbXVtX2JhY2tvZmYYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iaAoRU3Vic2NyaWJlUmVzcG9uc2USLQoMc3Vic2NyaXB0aW9uGAEgASgLMhcuc2x1aWNlLnYxLlN1YnNjcmlwdGlvbhIkCghtZXNzYWdlcxgCIAMoCzISLnNsdWljZS52MS5NZXNzYWdlIj8KDFN1YnNjcmlwdGlvbhIOCgZzdHJlYW0YASABKAkSDQoFZ3JvdXAYAiABKAkSEAoIY29uc3VtZXIYAyABKAkizwEKB01lc3NhZ2USDgoGYWNrX2lkGAEgASgJEgoKAmlkGAIgASgJEh8KBWV2ZW50GAMgASgLMhAuc2x1aWNlLnYxLkV2ZW50EhgKEGRlbGl2ZXJ5X2F0dGVtcHQYBCABKAUSOQoMZXh0cmFfZmllbGRzGAUgAygLMiMuc2x1aWNlLnYxLk1lc3NhZ2UuRXh0cmFGaWVsZHNFbnRyeRoyChBFeHRyYUZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDDoCOAEiHQoKQWNrUmVxdWVzdBIPCgdhY2tfaWRzGAEgAygJIjQKC0Fja1Jlc3BvbnNlEiUKB3Jlc3VsdHMYASADKAsyFC5zbHVpY2UudjEuQWNrUmVzdWx0IjEKCUFja1Jlc3VsdBIkCgZzdGF0dXMYASABKA4yFC5zbHVpY2UudjEuQWNrU3RhdHVzIlgKC05hY2tSZXF1ZXN0Eg8KB2Fja19pZHMYASADKAkSKAoFZGVsYXkYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGcmVhc29uGAMgASgJIjUKDE5hY2tSZXNwb25zZRIlCgdyZXN1bHRzGAEgAygLMhQuc2x1aWNlLnYxLkFja1Jlc3VsdCJcChhFeHRlbmRBY2tEZWFkbGluZVJlcXVlc3QSDwoHYWNrX2lkcxgBIAMoCRIvCgxhY2tfZGVhZGxpbmUYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iQgoZRXh0ZW5kQWNrRGVhZGxpbmVSZXNwb25zZRIlCgdyZXN1bHRzGAEgAygLMhQuc2x1aWNlLnYxLkFja1Jlc3VsdCIwCg1SZWplY3RSZXF1ZXN0Eg8KB2Fja19pZHMYASADKAkSDgoGcmVhc29uGAIgASgJIjcKDlJlamVjdFJlc3BvbnNlEiUKB3Jlc3VsdHMYASADKAsyFC5zbHVpY2UudjEuQWNrUmVzdWx0KkgKDVBheWxvYWRGb3JtYXQSHgoaUEFZTE9BRF9GT1JNQVRfVU5TUEVDSUZJRUQQABIXChNQQVlMT0FEX0ZPUk1BVF9KU09OEAEqbwoJQWNrU3RhdHVzEhoKFkFDS19TVEFUVVNfVU5TUEVDSUZJRUQQABIUChBBQ0tfU1RBVFVTX0FDS0VEEAESGgoWQUNLX1NUQVRVU19OT1RfUEVORElORxACEhQKEEFDS19TVEFUVVNfU1RBTEUQAzLrAgoRU3Vic2NyaWJlclNlcnZpY2USSAoJU3Vic2NyaWJlEhsuc2x1aWNlLnYxLlN1YnNjcmliZVJlcXVlc3QaHC5zbHVpY2UudjEuU3Vic2NyaWJlUmVzcG9uc2UwARI0CgNBY2sSFS5zbHVpY2UudjEuQWNrUmVxdWVzdBoWLnNsdWljZS52MS5BY2tSZXNwb25zZRI3CgROYWNrEhYuc2x1aWNlLnYxLk5hY2tSZXF1ZXN0Ghcuc2x1aWNlLnYxLk5hY2tSZXNwb25zZRJeChFFeHRlbmRBY2tEZWFkbGluZRIjLnNsdWljZS52MS5FeHRlbmRBY2tEZWFkbGluZVJlcXVlc3QaJC5zbHVpY2UudjEuRXh0ZW5kQWNrRGVhZGxpbmVSZXNwb25zZRI9CgZSZWplY3QSGC5zbHVpY2UudjEuUmVqZWN0UmVxdWVzdBoZLnNsdWljZS52MS5SZWplY3RSZXNwb25zZUKcAQoNY29tLnNsdWljZS52MUIPU3Vic2NyaWJlclByb3RvUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxogIDU1hYqgIJU2x1aWNlLlYxygIJU2x1aWNlXFYx4gIVU2x1aWNlXFYxXEdQQk1ldGFkYXRh6gIKU2x1aWNlOjpWMWIGcHJvdG8z", [file_google_protobuf_duration, file_sluice_v1_event]);
+  fileDesc("ChpzbHVpY2UvdjEvc3Vic2NyaWJlci5wcm90bxIJc2x1aWNlLnYxIrsCChBTdWJzY3JpYmVSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIQCghjb25zdW1lchgDIAEoCRInCgVzdGFydBgEIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uEhUKDW1heF9pbl9mbGlnaHQYBSABKAUSMAoOcGF5bG9hZF9mb3JtYXQYBiABKA4yGC5zbHVpY2UudjEuUGF5bG9hZEZvcm1hdBIvCgxhY2tfZGVhZGxpbmUYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFgoObWF4X2RlbGl2ZXJpZXMYCCABKAUSLAoMcmV0cnlfcG9saWN5GAkgASgLMhYuc2x1aWNlLnYxLlJldHJ5UG9saWN5Eg0KBXRvcGljGAogASgJInUKC1JldHJ5UG9saWN5EjIKD21pbmltdW1fYmFja29mZhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIyCg9tYXhpbXVtX2JhY2tvZmYYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ikwEKEVN1YnNjcmliZVJlc3BvbnNlEi0KDHN1YnNjcmlwdGlvbhgBIAEoCzIXLnNsdWljZS52MS5TdWJzY3JpcHRpb24SJAoIbWVzc2FnZXMYAiADKAsyEi5zbHVpY2UudjEuTWVzc2FnZRIpCgphc3NpZ25tZW50GAMgASgLMhUuc2x1aWNlLnYxLkFzc2lnbm1lbnQiIAoKQXNzaWdubWVudBISCgpwYXJ0aXRpb25zGAEgAygFImIKDFN1YnNjcmlwdGlvbhIOCgZzdHJlYW0YASABKAkSDQoFZ3JvdXAYAiABKAkSEAoIY29uc3VtZXIYAyABKAkSDQoFdG9waWMYBCABKAkSEgoKcGFydGl0aW9ucxgFIAEoBSLyAQoHTWVzc2FnZRIOCgZhY2tfaWQYASABKAkSCgoCaWQYAiABKAkSHwoFZXZlbnQYAyABKAsyEC5zbHVpY2UudjEuRXZlbnQSGAoQZGVsaXZlcnlfYXR0ZW1wdBgEIAEoBRI5CgxleHRyYV9maWVsZHMYBSADKAsyIy5zbHVpY2UudjEuTWVzc2FnZS5FeHRyYUZpZWxkc0VudHJ5Eg4KBnN0cmVhbRgGIAEoCRIRCglwYXJ0aXRpb24YByABKAUaMgoQRXh0cmFGaWVsZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAw6AjgBIh0KCkFja1JlcXVlc3QSDwoHYWNrX2lkcxgBIAMoCSI0CgtBY2tSZXNwb25zZRIlCgdyZXN1bHRzGAEgAygLMhQuc2x1aWNlLnYxLkFja1Jlc3VsdCIxCglBY2tSZXN1bHQSJAoGc3RhdHVzGAEgASgOMhQuc2x1aWNlLnYxLkFja1N0YXR1cyJYCgtOYWNrUmVxdWVzdBIPCgdhY2tfaWRzGAEgAygJEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBnJlYXNvbhgDIAEoCSI1CgxOYWNrUmVzcG9uc2USJQoHcmVzdWx0cxgBIAMoCzIULnNsdWljZS52MS5BY2tSZXN1bHQiXAoYRXh0ZW5kQWNrRGVhZGxpbmVSZXF1ZXN0Eg8KB2Fja19pZHMYASADKAkSLwoMYWNrX2RlYWRsaW5lGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkIKGUV4dGVuZEFja0RlYWRsaW5lUmVzcG9uc2USJQoHcmVzdWx0cxgBIAMoCzIULnNsdWljZS52MS5BY2tSZXN1bHQiMAoNUmVqZWN0UmVxdWVzdBIPCgdhY2tfaWRzGAEgAygJEg4KBnJlYXNvbhgCIAEoCSI3Cg5SZWplY3RSZXNwb25zZRIlCgdyZXN1bHRzGAEgAygLMhQuc2x1aWNlLnYxLkFja1Jlc3VsdCpICg1QYXlsb2FkRm9ybWF0Eh4KGlBBWUxPQURfRk9STUFUX1VOU1BFQ0lGSUVEEAASFwoTUEFZTE9BRF9GT1JNQVRfSlNPThABKm8KCUFja1N0YXR1cxIaChZBQ0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFAoQQUNLX1NUQVRVU19BQ0tFRBABEhoKFkFDS19TVEFUVVNfTk9UX1BFTkRJTkcQAhIUChBBQ0tfU1RBVFVTX1NUQUxFEAMy6wIKEVN1YnNjcmliZXJTZXJ2aWNlEkgKCVN1YnNjcmliZRIbLnNsdWljZS52MS5TdWJzY3JpYmVSZXF1ZXN0Ghwuc2x1aWNlLnYxLlN1YnNjcmliZVJlc3BvbnNlMAESNAoDQWNrEhUuc2x1aWNlLnYxLkFja1JlcXVlc3QaFi5zbHVpY2UudjEuQWNrUmVzcG9uc2USNwoETmFjaxIWLnNsdWljZS52MS5OYWNrUmVxdWVzdBoXLnNsdWljZS52MS5OYWNrUmVzcG9uc2USXgoRRXh0ZW5kQWNrRGVhZGxpbmUSIy5zbHVpY2UudjEuRXh0ZW5kQWNrRGVhZGxpbmVSZXF1ZXN0GiQuc2x1aWNlLnYxLkV4dGVuZEFja0RlYWRsaW5lUmVzcG9uc2USPQoGUmVqZWN0Ehguc2x1aWNlLnYxLlJlamVjdFJlcXVlc3QaGS5zbHVpY2UudjEuUmVqZWN0UmVzcG9uc2VCnAEKDWNvbS5zbHVpY2UudjFCD1N1YnNjcmliZXJQcm90b1ABWjVnaXRodWIuY29tL3NsdWljZS1pby9zbHVpY2UvZ2VuL2dvL3NsdWljZS92MTtzbHVpY2V2MaICA1NYWKoCCVNsdWljZS5WMcoCCVNsdWljZVxWMeICFVNsdWljZVxWMVxHUEJNZXRhZGF0YeoCClNsdWljZTo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_sluice_v1_event]);
 
 /**
  * SubscribeRequest opens one subscription.
@@ -95,6 +95,20 @@ export type SubscribeRequest = Message$1<"sluice.v1.SubscribeRequest"> & {
    * @generated from field: sluice.v1.RetryPolicy retry_policy = 9;
    */
   retryPolicy?: RetryPolicy | undefined;
+
+  /**
+   * Partitioned topic to subscribe to, instead of a stream (set exactly one of
+   * stream and topic). With a group, the group's subscriptions share the
+   * topic's partitions: each partition is read by one subscription at a time
+   * (a lease in Redis), so messages of one key arrive in order at one
+   * subscriber; partitions move when subscriptions come and go (see
+   * Assignment). Without a group, every partition is read. start.after_id is
+   * refused (an ID is a position in one partition); max_in_flight is shared
+   * by the partitions the subscription holds.
+   *
+   * @generated from field: string topic = 10;
+   */
+  topic: string;
 };
 
 /**
@@ -149,11 +163,20 @@ export type SubscribeResponse = Message$1<"sluice.v1.SubscribeResponse"> & {
   subscription?: Subscription | undefined;
 
   /**
-   * Delivered messages, in stream order within one response.
+   * Delivered messages, in stream order within one response (for a topic, in
+   * stream order per partition).
    *
    * @generated from field: repeated sluice.v1.Message messages = 2;
    */
   messages: Message[];
+
+  /**
+   * For a topic with a group: the partitions this subscription now holds,
+   * sent whenever that set changes (also when it becomes empty).
+   *
+   * @generated from field: sluice.v1.Assignment assignment = 3;
+   */
+  assignment?: Assignment | undefined;
 };
 
 /**
@@ -162,6 +185,27 @@ export type SubscribeResponse = Message$1<"sluice.v1.SubscribeResponse"> & {
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
   messageDesc(file_sluice_v1_subscriber, 2);
+
+/**
+ * Assignment is the set of a topic's partitions that one subscription reads.
+ *
+ * @generated from message sluice.v1.Assignment
+ */
+export type Assignment = Message$1<"sluice.v1.Assignment"> & {
+  /**
+   * Partition numbers, ascending.
+   *
+   * @generated from field: repeated int32 partitions = 1;
+   */
+  partitions: number[];
+};
+
+/**
+ * Describes the message sluice.v1.Assignment.
+ * Use `create(AssignmentSchema)` to create a new message.
+ */
+export const AssignmentSchema: GenMessage<Assignment> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_subscriber, 3);
 
 /**
  * Subscription describes an open subscription.
@@ -189,6 +233,20 @@ export type Subscription = Message$1<"sluice.v1.Subscription"> & {
    * @generated from field: string consumer = 3;
    */
   consumer: string;
+
+  /**
+   * Topic name, for a topic subscription (stream is then empty).
+   *
+   * @generated from field: string topic = 4;
+   */
+  topic: string;
+
+  /**
+   * For a topic: the topic's partition count.
+   *
+   * @generated from field: int32 partitions = 5;
+   */
+  partitions: number;
 };
 
 /**
@@ -196,7 +254,7 @@ export type Subscription = Message$1<"sluice.v1.Subscription"> & {
  * Use `create(SubscriptionSchema)` to create a new message.
  */
 export const SubscriptionSchema: GenMessage<Subscription> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 3);
+  messageDesc(file_sluice_v1_subscriber, 4);
 
 /**
  * Message is one delivered stream entry.
@@ -241,6 +299,21 @@ export type Message = Message$1<"sluice.v1.Message"> & {
    * @generated from field: map<string, bytes> extra_fields = 5;
    */
   extraFields: { [key: string]: Uint8Array };
+
+  /**
+   * The stream the entry is in: the subscribed stream, or for a topic the
+   * partition stream "<topic>.p<partition>".
+   *
+   * @generated from field: string stream = 6;
+   */
+  stream: string;
+
+  /**
+   * For a topic: the partition the entry is in.
+   *
+   * @generated from field: int32 partition = 7;
+   */
+  partition: number;
 };
 
 /**
@@ -248,7 +321,7 @@ export type Message = Message$1<"sluice.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 4);
+  messageDesc(file_sluice_v1_subscriber, 5);
 
 /**
  * AckRequest acknowledges messages.
@@ -269,7 +342,7 @@ export type AckRequest = Message$1<"sluice.v1.AckRequest"> & {
  * Use `create(AckRequestSchema)` to create a new message.
  */
 export const AckRequestSchema: GenMessage<AckRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 5);
+  messageDesc(file_sluice_v1_subscriber, 6);
 
 /**
  * AckResponse has one result per ack ID.
@@ -290,7 +363,7 @@ export type AckResponse = Message$1<"sluice.v1.AckResponse"> & {
  * Use `create(AckResponseSchema)` to create a new message.
  */
 export const AckResponseSchema: GenMessage<AckResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 6);
+  messageDesc(file_sluice_v1_subscriber, 7);
 
 /**
  * AckResult is the outcome of one ack (or nack, extension or rejection).
@@ -311,7 +384,7 @@ export type AckResult = Message$1<"sluice.v1.AckResult"> & {
  * Use `create(AckResultSchema)` to create a new message.
  */
 export const AckResultSchema: GenMessage<AckResult> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 7);
+  messageDesc(file_sluice_v1_subscriber, 8);
 
 /**
  * NackRequest gives messages back.
@@ -348,7 +421,7 @@ export type NackRequest = Message$1<"sluice.v1.NackRequest"> & {
  * Use `create(NackRequestSchema)` to create a new message.
  */
 export const NackRequestSchema: GenMessage<NackRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 8);
+  messageDesc(file_sluice_v1_subscriber, 9);
 
 /**
  * NackResponse has one result per ack ID.
@@ -369,7 +442,7 @@ export type NackResponse = Message$1<"sluice.v1.NackResponse"> & {
  * Use `create(NackResponseSchema)` to create a new message.
  */
 export const NackResponseSchema: GenMessage<NackResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 9);
+  messageDesc(file_sluice_v1_subscriber, 10);
 
 /**
  * ExtendAckDeadlineRequest asks for more time.
@@ -397,7 +470,7 @@ export type ExtendAckDeadlineRequest = Message$1<"sluice.v1.ExtendAckDeadlineReq
  * Use `create(ExtendAckDeadlineRequestSchema)` to create a new message.
  */
 export const ExtendAckDeadlineRequestSchema: GenMessage<ExtendAckDeadlineRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 10);
+  messageDesc(file_sluice_v1_subscriber, 11);
 
 /**
  * ExtendAckDeadlineResponse has one result per ack ID.
@@ -418,7 +491,7 @@ export type ExtendAckDeadlineResponse = Message$1<"sluice.v1.ExtendAckDeadlineRe
  * Use `create(ExtendAckDeadlineResponseSchema)` to create a new message.
  */
 export const ExtendAckDeadlineResponseSchema: GenMessage<ExtendAckDeadlineResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 11);
+  messageDesc(file_sluice_v1_subscriber, 12);
 
 /**
  * RejectRequest dead-letters messages.
@@ -446,7 +519,7 @@ export type RejectRequest = Message$1<"sluice.v1.RejectRequest"> & {
  * Use `create(RejectRequestSchema)` to create a new message.
  */
 export const RejectRequestSchema: GenMessage<RejectRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 12);
+  messageDesc(file_sluice_v1_subscriber, 13);
 
 /**
  * RejectResponse has one result per ack ID.
@@ -467,7 +540,7 @@ export type RejectResponse = Message$1<"sluice.v1.RejectResponse"> & {
  * Use `create(RejectResponseSchema)` to create a new message.
  */
 export const RejectResponseSchema: GenMessage<RejectResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_subscriber, 13);
+  messageDesc(file_sluice_v1_subscriber, 14);
 
 /**
  * PayloadFormat selects how payloads are delivered.

@@ -1,0 +1,374 @@
+package server_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testredis"
+	"github.com/sluice-io/sluice/streams"
+)
+
+func (e *env) createTopic(topic string, partitions int) {
+	e.t.Helper()
+	if _, err := e.s.Admin.CreateTopic(e.ctx, &sluicev1.CreateTopicRequest{Topic: topic, Partitions: int32(partitions)}); err != nil {
+		e.t.Fatalf("CreateTopic: %v", err)
+	}
+}
+
+func keyed(key, payload string) *sluicev1.Event {
+	e := ev("test.Keyed", payload)
+	e.Key = key
+	return e
+}
+
+func TestTopicPublishAndRead(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+		e := newEnv(t, b, daemon.Config{})
+		topic := name(t, "topic")
+
+		_, err := e.s.Pub.Publish(e.ctx, &sluicev1.PublishRequest{Topic: topic, Events: []*sluicev1.Event{ev("a.B", "x")}})
+		wantCode(t, err, codes.NotFound)
+		_, err = e.s.Admin.CreateTopic(e.ctx, &sluicev1.CreateTopicRequest{Topic: topic, Partitions: 0})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = e.s.Admin.CreateTopic(e.ctx, &sluicev1.CreateTopicRequest{Topic: "sluice:x", Partitions: 2})
+		wantCode(t, err, codes.InvalidArgument)
+
+		res, err := e.s.Admin.CreateTopic(e.ctx, &sluicev1.CreateTopicRequest{Topic: topic, Partitions: 3})
+		if err != nil || !res.GetCreated() {
+			t.Fatalf("CreateTopic: %v %v", res, err)
+		}
+		res, err = e.s.Admin.CreateTopic(e.ctx, &sluicev1.CreateTopicRequest{Topic: topic, Partitions: 3})
+		if err != nil || res.GetCreated() {
+			t.Fatalf("CreateTopic again, same count: %v %v", res, err)
+		}
+		_, err = e.s.Admin.CreateTopic(e.ctx, &sluicev1.CreateTopicRequest{Topic: topic, Partitions: 4})
+		wantCode(t, err, codes.AlreadyExists)
+		lt, err := e.s.Admin.ListTopics(e.ctx, &sluicev1.ListTopicsRequest{})
+		if err != nil || !slices.ContainsFunc(lt.GetTopics(), func(x *sluicev1.Topic) bool {
+			return x.GetName() == topic && x.GetPartitions() == 3
+		}) {
+			t.Fatalf("ListTopics: %v %v", lt, err)
+		}
+
+		_, err = e.s.Pub.Publish(e.ctx, &sluicev1.PublishRequest{Topic: topic, Stream: topic, Events: []*sluicev1.Event{ev("a.B", "x")}})
+		wantCode(t, err, codes.InvalidArgument)
+
+		// Keys pick partitions by FNV-1a; keyless events of one call stay
+		// together; an idempotency key decides for a keyless event.
+		var events []*sluicev1.Event
+		for i := range 30 {
+			events = append(events, keyed(fmt.Sprintf("k%d", i%10), fmt.Sprint(i)))
+		}
+		events = append(events, ev("a.B", "n1"), ev("a.B", "n2"))
+		withIK := ev("a.B", "ik")
+		withIK.IdempotencyKey = "ik-1"
+		events = append(events, withIK)
+		pr, err := e.s.Pub.Publish(e.ctx, &sluicev1.PublishRequest{Topic: topic, Events: events})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := pr.GetPartitions()
+		if len(parts) != len(events) || len(pr.GetIds()) != len(events) {
+			t.Fatalf("response: %v", pr)
+		}
+		used := map[int32]bool{}
+		for i := range 30 {
+			want := streams.PartitionOf(fmt.Sprintf("k%d", i%10), 3)
+			if int(parts[i]) != want {
+				t.Fatalf("event %d (key k%d) went to partition %d, want %d", i, i%10, parts[i], want)
+			}
+			used[parts[i]] = true
+		}
+		if len(used) != 3 {
+			t.Fatalf("10 keys used partitions %v, want all 3", used)
+		}
+		if parts[30] != parts[31] {
+			t.Fatalf("keyless events of one call went to partitions %d and %d", parts[30], parts[31])
+		}
+		if int(parts[32]) != streams.PartitionOf("ik-1", 3) {
+			t.Fatalf("keyless event with idempotency key went to %d", parts[32])
+		}
+		// A retry lands on the same partition and is recognised.
+		pr2, err := e.s.Pub.Publish(e.ctx, &sluicev1.PublishRequest{Topic: topic, Events: []*sluicev1.Event{withIK}})
+		if err != nil || pr2.GetIds()[0] != pr.GetIds()[32] || pr2.GetPartitions()[0] != parts[32] {
+			t.Fatalf("retry: %v %v, first %s on %d", pr2, err, pr.GetIds()[32], parts[32])
+		}
+
+		// The partitions are plain streams.
+		m, err := e.s.Admin.ReadRange(e.ctx, &sluicev1.ReadRangeRequest{Stream: streams.PartitionStream(topic, int(parts[0]))})
+		if err != nil || !slices.ContainsFunc(m.GetMessages(), func(x *sluicev1.Message) bool { return x.GetId() == pr.GetIds()[0] }) {
+			t.Fatalf("partition stream does not hold event 0: %v %v", m, err)
+		}
+
+		// An independent reader of the topic sees every event, in order
+		// within each partition, tagged with its partition.
+		_, err = e.trySubscribe(&sluicev1.SubscribeRequest{Topic: topic, Start: &sluicev1.StartPosition{
+			Position: &sluicev1.StartPosition_AfterId{AfterId: "0-0"}}})
+		wantCode(t, err, codes.InvalidArgument)
+		r := e.subscribe(&sluicev1.SubscribeRequest{Topic: topic, Start: earliest()})
+		if r.info.GetTopic() != topic || r.info.GetPartitions() != 3 {
+			t.Fatalf("subscription: %v", r.info)
+		}
+		got := r.next(len(events))
+		// IDs are per stream: two partitions may hold the same ID.
+		published := map[string]bool{}
+		for i, id := range pr.GetIds() {
+			published[streams.PartitionStream(topic, int(parts[i]))+"/"+id] = true
+		}
+		last := map[int32]string{}
+		for _, m := range got {
+			p := m.GetPartition()
+			if !published[m.GetStream()+"/"+m.GetId()] || m.GetStream() != streams.PartitionStream(topic, int(p)) {
+				t.Fatalf("message %s: partition %d stream %q, not published there", m.GetId(), p, m.GetStream())
+			}
+			if prev := last[p]; prev != "" && !idLess(prev, m.GetId()) {
+				t.Fatalf("partition %d: %s after %s", p, m.GetId(), prev)
+			}
+			last[p] = m.GetId()
+		}
+		r.none(100 * time.Millisecond)
+
+		dt, err := e.s.Admin.DescribeTopic(e.ctx, &sluicev1.DescribeTopicRequest{Topic: topic})
+		if err != nil || len(dt.GetPartitions()) != 3 {
+			t.Fatalf("DescribeTopic: %v %v", dt, err)
+		}
+		var total int64
+		for _, p := range dt.GetPartitions() {
+			total += p.GetLength()
+		}
+		if total != int64(len(events)) {
+			t.Fatalf("partitions hold %d entries, want %d", total, len(events))
+		}
+	})
+}
+
+func idLess(a, b string) bool {
+	x, _ := streams.ParseID(a)
+	y, _ := streams.ParseID(b)
+	return x.Less(y)
+}
+
+// TestTopicRebalance: 6 partitions shared by 1, then 3, then 2
+// subscriptions; each ends with its fair share and no partition is held
+// twice; nothing is lost or left pending.
+func TestTopicRebalance(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+		e := newEnv(t, b, daemon.Config{})
+		topic, group := name(t, "topic"), name(t, "group")
+		e.createTopic(topic, 6)
+		req := &sluicev1.SubscribeRequest{Topic: topic, Group: group, Start: earliest()}
+
+		var subs []*sub
+		waitFair := func(want ...int) {
+			t.Helper()
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				var sizes []int
+				seen := map[int32]bool{}
+				double := false
+				for _, s := range subs {
+					a := s.assignment()
+					sizes = append(sizes, len(a))
+					for _, p := range a {
+						double = double || seen[p]
+						seen[p] = true
+					}
+				}
+				slices.Sort(sizes)
+				if slices.Equal(sizes, want) && !double {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("assignment sizes %v (double %v), want %v", sizes, double, want)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			// Redis agrees: every partition has one owner, a live member.
+			dt, err := e.s.Admin.DescribeTopic(e.ctx, &sluicev1.DescribeTopicRequest{Topic: topic})
+			if err != nil || len(dt.GetGroups()) != 1 {
+				t.Fatalf("DescribeTopic: %v %v", dt, err)
+			}
+			g := dt.GetGroups()[0]
+			if len(g.GetMembers()) != len(subs) {
+				t.Fatalf("members %v, want %d", g.GetMembers(), len(subs))
+			}
+			for p, o := range g.GetOwners() {
+				if !slices.Contains(g.GetMembers(), o) {
+					t.Fatalf("partition %d owned by %q, not a member of %v", p, o, g.GetMembers())
+				}
+			}
+		}
+
+		subs = append(subs, e.subscribe(req))
+		waitFair(6)
+		subs = append(subs, e.subscribe(req), e.subscribe(req))
+		waitFair(2, 2, 2)
+		subs[0].cancel()
+		subs = subs[1:]
+		waitFair(3, 3)
+
+		var events []*sluicev1.Event
+		for i := range 60 {
+			events = append(events, keyed(fmt.Sprintf("k%d", i), fmt.Sprint(i)))
+		}
+		pr, err := e.s.Pub.Publish(e.ctx, &sluicev1.PublishRequest{Topic: topic, Events: events})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		deadline := time.After(10 * time.Second)
+		defer func() {
+			if t.Failed() {
+				dt, _ := e.s.Admin.DescribeTopic(e.ctx, &sluicev1.DescribeTopicRequest{Topic: topic})
+				for _, p := range dt.GetPartitions() {
+					t.Logf("%s len %d groups %v", p.GetName(), p.GetLength(), p.GetGroups())
+				}
+				t.Logf("groups %v", dt.GetGroups())
+				for _, s := range subs {
+					t.Logf("sub %v", s.assignment())
+				}
+			}
+		}()
+		for len(got) < len(events) {
+			for _, s := range subs {
+				select {
+				case m := <-s.msgs:
+					if !slices.Contains(s.assignment(), m.GetPartition()) {
+						t.Errorf("message of partition %d delivered to a subscription holding %v", m.GetPartition(), s.assignment())
+					}
+					got[m.GetStream()+"/"+m.GetId()] = true
+					e.ack(m.GetAckId())
+				case <-time.After(10 * time.Millisecond):
+				case <-deadline:
+					t.Fatalf("received %d of %d", len(got), len(events))
+				}
+			}
+		}
+		for i, id := range pr.GetIds() {
+			if !got[streams.PartitionStream(topic, int(pr.GetPartitions()[i]))+"/"+id] {
+				t.Fatalf("%s not delivered", id)
+			}
+		}
+		dt, err := e.s.Admin.DescribeTopic(e.ctx, &sluicev1.DescribeTopicRequest{Topic: topic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range dt.GetPartitions() {
+			for _, g := range p.GetGroups() {
+				if g.GetPending() != 0 || g.GetLag() != 0 {
+					t.Fatalf("%s group %s: pending %d lag %d", p.GetName(), g.GetName(), g.GetPending(), g.GetLag())
+				}
+			}
+		}
+	})
+}
+
+// TestTopicPerKeyOrder: subscriptions join and leave while keyed events
+// flow; every event arrives, and each key's events arrive in publish order
+// (first deliveries; a subscription that leaves with unacked messages may
+// cause a redelivery, which is counted).
+func TestTopicPerKeyOrder(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+		e := newEnv(t, b, daemon.Config{})
+		topic, group := name(t, "topic"), name(t, "group")
+		e.createTopic(topic, 4)
+		const keys, rounds = 16, 400
+
+		type rec struct{ key, seq int }
+		var mu sync.Mutex
+		var log []rec
+		seen := map[rec]bool{}
+		dups := 0
+		worker := func() *sub {
+			s := e.subscribe(&sluicev1.SubscribeRequest{Topic: topic, Group: group, Start: earliest()})
+			go func() {
+				for {
+					select {
+					case m := <-s.msgs:
+						// Some work before the result counts, so two
+						// subscriptions sharing a key would interleave.
+						time.Sleep(time.Duration(rand.IntN(500)) * time.Microsecond)
+						var r rec
+						fmt.Sscanf(string(m.GetEvent().GetPayload()), "%d/%d", &r.key, &r.seq)
+						mu.Lock()
+						if seen[r] {
+							dups++
+						} else {
+							seen[r] = true
+							log = append(log, r)
+						}
+						mu.Unlock()
+						// Acked with the context of the test, not of the
+						// subscription: a late ack after leaving is fine.
+						_, _ = e.s.Sub.Ack(e.ctx, &sluicev1.AckRequest{AckIds: []string{m.GetAckId()}})
+					case <-s.err:
+						return
+					}
+				}
+			}()
+			return s
+		}
+
+		first := worker()
+		publishDone := make(chan error, 1)
+		go func() {
+			for r := range rounds {
+				var events []*sluicev1.Event
+				for k := range keys {
+					events = append(events, keyed(fmt.Sprintf("key-%d", k), fmt.Sprintf("%d/%d", k, r)))
+				}
+				if _, err := e.s.Pub.Publish(e.ctx, &sluicev1.PublishRequest{Topic: topic, Events: events}); err != nil {
+					publishDone <- err
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			publishDone <- nil
+		}()
+		time.Sleep(500 * time.Millisecond)
+		worker()
+		time.Sleep(time.Second)
+		worker()
+		time.Sleep(1500 * time.Millisecond)
+		first.cancel() // leaves mid-stream
+		select {
+		case err := <-publishDone:
+			t.Fatalf("publishing ended before the last rebalance (%v): make it longer", err)
+		default:
+		}
+		if err := <-publishDone; err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			mu.Lock()
+			n := len(log)
+			mu.Unlock()
+			if n == keys*rounds {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("received %d of %d", n, keys*rounds)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		next := make([]int, keys)
+		for _, r := range log {
+			if r.seq != next[r.key] {
+				t.Fatalf("key %d: got %d, want %d next", r.key, r.seq, next[r.key])
+			}
+			next[r.key]++
+		}
+		t.Logf("%d events, %d keys, in order per key; %d redeliveries", keys*rounds, keys, dups)
+	})
+}
