@@ -13,6 +13,7 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
 	"github.com/sluice-io/sluice/internal/testredis"
+	"github.com/sluice-io/sluice/internal/testserver"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -157,11 +158,13 @@ func idLess(a, b string) bool {
 }
 
 // TestTopicRebalance: 6 partitions shared by 1, then 3, then 2
-// subscriptions; each ends with its fair share and no partition is held
-// twice; nothing is lost or left pending.
+// subscriptions, on two sluiced replicas; each ends with its fair share and
+// no partition is held twice; acks through the other replica work; nothing
+// is lost or left pending.
 func TestTopicRebalance(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
+		other := &env{t: t, r: e.r, s: testserver.Start(t, e.r.URL, daemon.Config{}), ctx: e.ctx}
 		topic, group := name(t, "topic"), name(t, "group")
 		e.createTopic(topic, 6)
 		req := &sluicev1.SubscribeRequest{Topic: topic, Group: group, Start: earliest()}
@@ -209,7 +212,7 @@ func TestTopicRebalance(t *testing.T) {
 
 		subs = append(subs, e.subscribe(req))
 		waitFair(6)
-		subs = append(subs, e.subscribe(req), e.subscribe(req))
+		subs = append(subs, other.subscribe(req), e.subscribe(req))
 		waitFair(2, 2, 2)
 		subs[0].cancel()
 		subs = subs[1:]
@@ -237,15 +240,20 @@ func TestTopicRebalance(t *testing.T) {
 				}
 			}
 		}()
+		// subs[0] is on the other replica, subs[1] on e's: each acks through
+		// the replica it is not on.
+		ackVia := []*env{e, other}
 		for len(got) < len(events) {
-			for _, s := range subs {
+			for i, s := range subs {
 				select {
 				case m := <-s.msgs:
 					if !slices.Contains(s.assignment(), m.GetPartition()) {
 						t.Errorf("message of partition %d delivered to a subscription holding %v", m.GetPartition(), s.assignment())
 					}
 					got[m.GetStream()+"/"+m.GetId()] = true
-					e.ack(m.GetAckId())
+					if st := ackVia[i].ack(m.GetAckId()); st[0] != sluicev1.AckStatus_ACK_STATUS_ACKED {
+						t.Errorf("ack: %v", st)
+					}
 				case <-time.After(10 * time.Millisecond):
 				case <-deadline:
 					t.Fatalf("received %d of %d", len(got), len(events))
