@@ -112,6 +112,7 @@ type GroupSub struct {
 	max       int
 	policy    Policy
 	ephemeral bool
+	lastRead  ID // newest entry read for it; only the dispatcher's goroutine uses it
 
 	// Guarded by d.mu.
 	inflight int
@@ -411,8 +412,33 @@ func (d *dispatcher) nextClaim() time.Time {
 	return d.claimAt
 }
 
-// readNew reads entries never delivered to the group.
+// readNew reads entries never delivered to the group (XREADGROUP >) and
+// sets their idle time so they become claimable after the subscription's
+// deadline (XCLAIM ... IDLE to the same consumer), before anyone sees them.
+//
+// The first read of a subscription runs both in one script. Passing hundreds
+// of entries through Lua cost Redis more than the commands themselves
+// (BENCHMARKS.md), so once the subscription's newest read ID is known, reads
+// are a plain XREADGROUP pipelined with a script that finds the entries it
+// delivered without seeing them (the consumer's pending entries after that
+// ID with one delivery: new entries are always the group's newest) and sets
+// their idle time.
+// Both go out in one write, so they run together even if sluiced dies right
+// after sending them.
 func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
+	read := d.readPipelined
+	if g.lastRead == (ID{}) {
+		read = d.readScripted
+	}
+	batch, err := read(ctx, g, count)
+	if len(batch) > 0 {
+		g.lastRead = batch[len(batch)-1].ID
+	}
+	return batch, err
+}
+
+// readScripted is readNew in one script: atomic and one round trip.
+func (d *dispatcher) readScripted(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
 	idle := MaxWait - g.policy.wait(1)
 	res, err := readScript.Run(ctx, d.s.reader, []string{d.key.stream},
 		d.key.group, g.consumer, count, idle.Milliseconds()).Result()
@@ -435,6 +461,45 @@ func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Del
 			return nil, err
 		}
 		out = append(out, Delivery{Entry: decodeEntry(id, e.fields), Attempt: 1, NackDelay: g.policy.Backoff(1), readAt: now})
+	}
+	return out, nil
+}
+
+// readPipelined is readNew as XREADGROUP and shapeScript in one pipeline.
+func (d *dispatcher) readPipelined(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
+	idle := MaxWait - g.policy.wait(1)
+	pipe := d.s.reader.Pipeline()
+	readCmd := pipe.XReadGroup(ctx, &redis.XReadGroupArgs{Group: d.key.group, Consumer: g.consumer,
+		Streams: []string{d.key.stream, ">"}, Count: int64(count), Block: -1})
+	// EVAL rather than EVALSHA: a missing script (a restarted or failed-over
+	// Redis) must not leave read entries unshaped.
+	shapeCmd := pipe.Eval(ctx, shapeScript, []string{d.key.stream}, d.key.group, g.consumer,
+		g.lastRead.Next().String(), count+16, idle.Milliseconds())
+	_, _ = pipe.Exec(ctx)
+	res, err := readCmd.Result()
+	if err == redis.Nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	if err := shapeCmd.Err(); err != nil && err != redis.Nil {
+		// Deliver all the same: they are this consumer's now. Unsettled,
+		// they come back after MaxWait instead of the deadline.
+		d.s.log.Warn("could not set the ack deadline of read entries; unacked, they are redelivered after the maximum wait",
+			"stream", d.key.stream, "group", d.key.group, "max_wait", MaxWait, "err", err)
+	}
+	if len(res) == 0 {
+		return nil, nil
+	}
+	now := time.Now()
+	out := make([]Delivery, 0, len(res[0].Messages))
+	for _, m := range res[0].Messages {
+		id, err := ParseID(m.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Delivery{Entry: decodeEntry(id, m.Values), Attempt: 1, NackDelay: g.policy.Backoff(1), readAt: now})
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package streams_test
 
 import (
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,6 +72,90 @@ func TestDeadlineStartsWhenSent(t *testing.T) {
 			p := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 1}).Val()
 			if p[0].RetryCount != 1 || p[0].Consumer != "c" {
 				t.Fatalf("pending entry %+v", p[0])
+			}
+		})
+	}
+}
+
+// After a subscription's first read, new entries are read with a plain
+// XREADGROUP pipelined with a script that sets their deadline. Entries
+// claimed to the same consumer in between (older, delivered before) must
+// keep their delivery count and idle time, however many there are.
+func TestPipelinedReadsSetDeadlines(t *testing.T) {
+	for _, b := range testredis.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			r := b.Start(t)
+			s := newStore(t, r)
+			ctx := t.Context()
+			if err := s.EnsureGroup(ctx, "s", "g", streams.Earliest); err != nil {
+				t.Fatal(err)
+			}
+			policy := streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}
+			// Credit 1: the dispatcher reads nothing more until the first
+			// message is acked.
+			sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: 1, Policy: policy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub.Close()
+			publish := func(n int) []string {
+				events := make([]streams.Event, n)
+				for i := range events {
+					events[i] = streams.Event{Type: "T"}
+				}
+				ids, err := s.Publish(ctx, "s", events)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ids
+			}
+			publish(1)
+			first, err := sub.Next(ctx)
+			if err != nil || len(first) != 1 {
+				t.Fatalf("first read: %v %v", first, err)
+			}
+			// 40 entries delivered to another consumer, then claimed to c
+			// with 3 deliveries, as a redelivery would be.
+			claimed := publish(40)
+			if err := r.Client.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "other", Streams: []string{"s", ">"}, Count: 40}).Err(); err != nil {
+				t.Fatal(err)
+			}
+			args := []any{"XCLAIM", "s", "g", "c", 0}
+			for _, id := range claimed {
+				args = append(args, id)
+			}
+			if err := r.Client.Do(ctx, append(args, "JUSTID", "RETRYCOUNT", 3)...).Err(); err != nil {
+				t.Fatal(err)
+			}
+			fresh := publish(1)
+			res, err := s.Ack(ctx, []streams.Ref{{Stream: "s", Group: "g", ID: first[0].ID, Attempt: 1}})
+			if err != nil || res[0] != streams.Done {
+				t.Fatalf("ack: %v %v", res, err)
+			}
+			ds, err := sub.Next(ctx)
+			if err != nil || len(ds) != 1 || ds[0].ID.String() != fresh[0] {
+				t.Fatalf("second read: %v %v", ds, err)
+			}
+			pending := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 100, Consumer: "c"}).Val()
+			due := streams.MaxWait - 5*time.Second
+			seen := 0
+			for _, p := range pending {
+				switch {
+				case slices.Contains(claimed, p.ID):
+					if p.RetryCount != 3 || p.Idle > 5*time.Second {
+						t.Fatalf("claimed entry changed: %+v", p)
+					}
+					seen++
+				case slices.Contains(fresh, p.ID):
+					if p.RetryCount != 1 || p.Idle < due-100*time.Millisecond || p.Idle > due+time.Second {
+						t.Fatalf("new entry not due after the deadline: %+v", p)
+					}
+					seen++
+				}
+			}
+			if seen != 41 {
+				t.Fatalf("saw %d of 41 pending entries: %+v", seen, pending)
 			}
 		})
 	}

@@ -57,6 +57,35 @@ end
 return msgs
 `)
 
+// shapeScript sets the idle time of the entries that a pipelined
+// XREADGROUP > just gave a consumer, as readScript does. They are its
+// pending entries after the newest one it read before, with one delivery:
+// entries claimed to it since may lie in that range too (they were
+// delivered before, so they are older than the new ones), but have two or
+// more and are left alone. KEYS: stream. ARGV: group, consumer, first ID,
+// page size, idle ms. Returns how many it set.
+const shapeScript = `
+local ids, start, n, prev = {}, ARGV[3], tonumber(ARGV[4]), nil
+while true do
+  -- Pages restart at the previous page's last entry (inclusive: not every
+  -- server takes "(" here) and skip it.
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], start, '+', n, ARGV[2])
+  for _, e in ipairs(p) do
+    if e[1] ~= prev and tonumber(e[4]) == 1 then ids[#ids + 1] = e[1] end
+  end
+  if #p < n then break end
+  prev = p[#p][1]
+  start = prev
+end
+for i = 1, #ids, 1000 do
+  local args = {KEYS[1], ARGV[1], ARGV[2], 0}
+  for j = i, math.min(i + 999, #ids) do args[#args + 1] = ids[j] end
+  for _, a in ipairs({'IDLE', ARGV[5], 'JUSTID', 'RETRYCOUNT', 1}) do args[#args + 1] = a end
+  redis.call('XCLAIM', unpack(args))
+end
+return #ids
+`
+
 // claimScript redelivers timed-out or released entries to a consumer
 // (XAUTOCLAIM), dead-letters those past max deliveries (XADD to the
 // dead-letter stream, then XACK: an error in between leaves the entry
@@ -155,6 +184,50 @@ for i = 6, #ARGV, 3 do
     end
   end
   res[#res + 1] = st
+end
+return res
+`)
+
+// ackScript is settleScript's ack, cheaper for batches: one XPENDING over
+// the batch's ID range instead of one per ID, and one XACK for all the IDs
+// whose delivery count matches. IDs past what the range returned (other
+// entries pending in the range filled it) are looked up one by one.
+// KEYS: stream, reasons. ARGV: group, lowest ID, highest ID, then per entry:
+// id, attempt. Results as settleScript's.
+var ackScript = newScript(`
+local group = ARGV[1]
+local n = (#ARGV - 3) / 2
+local limit = 2 * n + 16
+local count = {}
+local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], group, ARGV[2], ARGV[3], limit)
+if not ok or type(p) ~= 'table' then p = {} end
+for _, e in ipairs(p) do count[e[1]] = tonumber(e[4]) end
+local full = ok and #p == limit
+local res, acks, done = {}, {}, {}
+for i = 4, #ARGV, 2 do
+  local id, attempt = ARGV[i], tonumber(ARGV[i + 1])
+  local c = count[id]
+  if c == nil and full and not done[id] then
+    local q = redis.call('XPENDING', KEYS[1], group, id, id, 1)
+    if #q > 0 then c = tonumber(q[1][4]) end
+  end
+  if c == nil or done[id] then
+    res[#res + 1] = 0
+  elseif c ~= attempt then
+    res[#res + 1] = 2
+  else
+    res[#res + 1] = 1
+    done[id] = true
+    acks[#acks + 1] = id
+  end
+end
+local reasons = #acks > 0 and redis.call('EXISTS', KEYS[2]) == 1
+for i = 1, #acks, 1000 do
+  local j = math.min(i + 999, #acks)
+  redis.call('XACK', KEYS[1], group, unpack(acks, i, j))
+  if reasons then
+    for k = i, j do redis.call('HDEL', KEYS[2], group .. ' ' .. acks[k]) end
+  end
 end
 return res
 `)

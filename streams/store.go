@@ -392,11 +392,12 @@ func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs
 		b.idx = append(b.idx, i)
 		b.items = append(b.items, settleItem{ID: r.ID, Attempt: r.Attempt, Wait: r.Wait})
 	}
+	script := scriptFor(op)
 	calls := make([]scriptCall, len(batches))
 	for i, b := range batches {
 		calls[i] = settleCall(b.key, op, reason, b.items)
 	}
-	if err := s.runScripts(ctx, settleScript, calls); err != nil {
+	if err := s.runScripts(ctx, script, calls); err != nil {
 		return nil, classify(err)
 	}
 	out := make([]Result, len(refs))
@@ -417,7 +418,7 @@ func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs
 func (s *Store) settle(ctx context.Context, key groupKey, op settleOp, reason string, items []settleItem) ([]Result, error) {
 	call := settleCall(key, op, reason, items)
 	calls := []scriptCall{call}
-	if err := s.runScripts(ctx, settleScript, calls); err != nil {
+	if err := s.runScripts(ctx, scriptFor(op), calls); err != nil {
 		return nil, classify(err)
 	}
 	res, err := settleResults(calls[0].cmd, len(items))
@@ -428,13 +429,44 @@ func (s *Store) settle(ctx context.Context, key groupKey, op settleOp, reason st
 	return res, nil
 }
 
+// scriptFor is the script that settles with op: acks, the common case, have
+// their own.
+func scriptFor(op settleOp) *redis.Script {
+	if op == opAck {
+		return ackScript
+	}
+	return settleScript
+}
+
 func settleCall(key groupKey, op settleOp, reason string, items []settleItem) scriptCall {
+	if op == opAck {
+		return ackCall(key, items)
+	}
 	args := make([]any, 0, 5+3*len(items))
 	args = append(args, key.group, string(op), MaxWait.Milliseconds(), reason, time.Now().UnixMilli())
 	for _, it := range items {
 		args = append(args, it.ID.String(), it.Attempt, min(it.Wait, MaxWait).Milliseconds())
 	}
 	return scriptCall{keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream)}, args: args}
+}
+
+// ackCall is ackScript's call: the IDs' range, then each ID and attempt.
+func ackCall(key groupKey, items []settleItem) scriptCall {
+	lo, hi := items[0].ID, items[0].ID
+	for _, it := range items[1:] {
+		if it.ID.Less(lo) {
+			lo = it.ID
+		}
+		if hi.Less(it.ID) {
+			hi = it.ID
+		}
+	}
+	args := make([]any, 0, 3+2*len(items))
+	args = append(args, key.group, lo.String(), hi.String())
+	for _, it := range items {
+		args = append(args, it.ID.String(), it.Attempt)
+	}
+	return scriptCall{keys: []string{key.stream, reasonsKey(key.stream)}, args: args}
 }
 
 func settleResults(cmd *redis.Cmd, n int) ([]Result, error) {

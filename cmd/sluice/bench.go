@@ -39,6 +39,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Batch, "batch", 100, "events per batched publish")
 	fs.IntVar(&cfg.Messages, "messages", 200000, "messages drained in the consume scenario")
 	rates := fs.String("rates", "1000,5000,20000", "msgs/s of the latency scenario")
+	only := fs.String("only", "", "comma-separated scenarios to run: publish, consume, latency (default: all)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fanout := fs.String("fanout", "", "instead of the other scenarios: comma-separated counts of Subscribe streams to hold open (e.g. 1000,10000)")
 	fanStreams := fs.Int("fanout-streams", 10, "fan-out: streams")
@@ -46,6 +47,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fanRate := fs.Int("fanout-rate", 1000, "fan-out: published msgs/s")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (client and in-process sluiced) to this file")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.SetOnly(*only); err != nil {
 		return err
 	}
 	for _, r := range strings.Split(*rates, ",") {

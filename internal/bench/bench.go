@@ -35,6 +35,23 @@ type Config struct {
 	Batch       int   // events per batched publish
 	Messages    int   // pre-filled for the consume scenario
 	Rates       []int // msgs/s for the latency scenario
+	// Skip names scenarios not to run: "publish", "consume", "latency".
+	Skip map[string]bool `json:",omitempty"`
+}
+
+// SetOnly keeps only the comma-separated scenarios in list ("" keeps all).
+func (c *Config) SetOnly(list string) error {
+	if list == "" {
+		return nil
+	}
+	c.Skip = map[string]bool{"publish": true, "consume": true, "latency": true}
+	for _, s := range strings.Split(list, ",") {
+		if !c.Skip[s] {
+			return fmt.Errorf("unknown scenario %q: use publish, consume or latency", s)
+		}
+		delete(c.Skip, s)
+	}
+	return nil
 }
 
 // Result is one scenario's outcome.
@@ -72,6 +89,9 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 
 	// Publish throughput.
 	for _, batch := range []int{1, cfg.Batch} {
+		if cfg.Skip["publish"] {
+			break
+		}
 		stream := fmt.Sprintf("bench-pub-%d-%d", batch, time.Now().UnixNano())
 		s, err := rate(ctx, cfg.Duration, cfg.Publishers, func(ctx context.Context) (int, error) {
 			events := make([]*sluicev1.Event, batch)
@@ -107,20 +127,25 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 	}
 
 	// Consume with acks.
-	s, err := consumeSluice(ctx, cfg, conn, rdb, payload)
-	if err != nil {
-		return nil, fmt.Errorf("consume: %w", err)
+	if !cfg.Skip["consume"] {
+		s, err := consumeSluice(ctx, cfg, conn, rdb, payload)
+		if err != nil {
+			return nil, fmt.Errorf("consume: %w", err)
+		}
+		raw, err := consumeRaw(ctx, cfg, rdb, payload)
+		if err != nil {
+			return nil, fmt.Errorf("raw consume: %w", err)
+		}
+		pass := s >= 0.6*raw
+		add(Result{Scenario: fmt.Sprintf("consume+ack, %d subscribers", cfg.Subscribers), Unit: "msgs/s", Sluice: s, Redis: raw,
+			Target: ">= 60% of XREADGROUP+XACK", Pass: &pass})
 	}
-	raw, err := consumeRaw(ctx, cfg, rdb, payload)
-	if err != nil {
-		return nil, fmt.Errorf("raw consume: %w", err)
-	}
-	pass := s >= 0.6*raw
-	add(Result{Scenario: fmt.Sprintf("consume+ack, %d subscribers", cfg.Subscribers), Unit: "msgs/s", Sluice: s, Redis: raw,
-		Target: ">= 60% of XREADGROUP+XACK", Pass: &pass})
 
 	// Publish-to-delivery latency at fixed rates.
 	for _, r := range cfg.Rates {
+		if cfg.Skip["latency"] {
+			break
+		}
 		ls, err := latencySluice(ctx, cfg, conn, r)
 		if err != nil {
 			return nil, fmt.Errorf("latency: %w", err)

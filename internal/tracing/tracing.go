@@ -64,12 +64,19 @@ func StreamWait(stream, group, id string, published, delivered time.Time, attemp
 	}
 	ctx := Extract(context.Background(), headers)
 	_, span := otel.Tracer(Name).Start(ctx, "sluice.stream_wait "+stream,
-		trace.WithTimestamp(published), trace.WithSpanKind(trace.SpanKindInternal), attributes(stream, group, id, attempt))
+		trace.WithTimestamp(published), trace.WithSpanKind(trace.SpanKindInternal))
+	setAttributes(span, stream, group, id, attempt)
 	span.End(trace.WithTimestamp(delivered))
 }
 
-func attributes(stream, group, id string, attempt int) trace.SpanStartEventOption {
-	return trace.WithAttributes(
+// setAttributes describes the message on span, if anyone records it: with
+// no tracing set up, building attributes for every message cost more than
+// the rest of the span.
+func setAttributes(span trace.Span, stream, group, id string, attempt int) {
+	if !span.IsRecording() {
+		return
+	}
+	span.SetAttributes(
 		attribute.String("messaging.system", "redis_streams"),
 		attribute.String("messaging.destination.name", stream),
 		attribute.String("messaging.consumer.group.name", group),
@@ -80,6 +87,8 @@ func attributes(stream, group, id string, attempt int) trace.SpanStartEventOptio
 // Process starts the consumer's span for handling a message, a child of
 // the publisher's span carried in headers.
 func Process(ctx context.Context, stream, group, id string, attempt int, headers map[string]string) (context.Context, trace.Span) {
-	return otel.Tracer(Name).Start(Extract(ctx, headers), "sluice.process "+stream,
-		trace.WithSpanKind(trace.SpanKindConsumer), attributes(stream, group, id, attempt))
+	ctx, span := otel.Tracer(Name).Start(Extract(ctx, headers), "sluice.process "+stream,
+		trace.WithSpanKind(trace.SpanKindConsumer))
+	setAttributes(span, stream, group, id, attempt)
+	return ctx, span
 }
