@@ -195,14 +195,26 @@ func (t *TopicSub) signal() {
 // the way out releases everything.
 func (t *TopicSub) run() {
 	var giveUp []int
-	var validUntil time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// expiry fires when the leases may be about to go to others: lease
+	// minus two heartbeats after the start of the last successful renewal
+	// (Redis set the expiry later than that start, so this is early).
+	expiry := time.NewTimer(time.Hour)
+	expiry.Stop()
+	defer expiry.Stop()
 	for {
 		select {
 		case <-t.ctx.Done():
 			t.leave()
 			return
+		case <-expiry.C:
+			// Renewals kept failing: stop delivering before two
+			// subscriptions read one partition.
+			t.s.log.Warn("topic subscription lost contact with Redis; stopped reading its partitions",
+				"topic", t.o.Topic, "group", t.o.Group, "member", t.member)
+			t.stopAll()
+			continue
 		case <-timer.C:
 		case <-t.kick:
 		}
@@ -214,15 +226,10 @@ func (t *TopicSub) run() {
 		case err != nil:
 			t.s.log.Warn("topic subscription could not renew its partitions", "topic", t.o.Topic,
 				"group", t.o.Group, "member", t.member, "err", err)
-			if time.Now().After(validUntil) {
-				// The leases may have expired and gone to others: stop
-				// delivering before two subscriptions read one partition.
-				t.stopAll()
-			}
 			timer.Reset(topicHeartbeat)
 			continue
 		}
-		validUntil = started.Add(topicLease - topicHeartbeat)
+		expiry.Reset(time.Until(started.Add(topicLease - 2*topicHeartbeat)))
 		idle, err := t.apply(owned, drop)
 		if err != nil {
 			if t.ctx.Err() == nil {
