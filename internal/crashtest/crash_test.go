@@ -33,6 +33,8 @@ import (
 
 const (
 	stream     = "orders"
+	topic      = "orders-topic"
+	partitions = 3
 	group      = "crash"
 	nWorkers   = 3
 	nPublisher = 2
@@ -118,10 +120,18 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// TestCrashes runs the chaos twice, one after the other: on a stream on a
+// single Redis, and on a 3-partition topic on a 3-master Redis Cluster
+// (killing a master instead of the single Redis).
 func TestCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test runs real processes for a while")
 	}
+	t.Run("stream", func(t *testing.T) { crash(t, false) })
+	t.Run("topic-on-cluster", func(t *testing.T) { crash(t, true) })
+}
+
+func crash(t *testing.T, onTopic bool) {
 	chaos := 20 * time.Second
 	if v := os.Getenv("SLUICE_CRASH_SECONDS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -134,10 +144,32 @@ func TestCrashes(t *testing.T) {
 	build(t, "github.com/sluice-io/sluice/cmd/sluiced", filepath.Join(bin, "sluiced"))
 	build(t, "github.com/sluice-io/sluice/internal/crashtest/worker", filepath.Join(bin, "worker"))
 
-	rds := testredis.StartWithArgs(t, "--appendonly", "yes", "--appendfsync", "always")
+	persist := []string{"--appendonly", "yes", "--appendfsync", "always"}
+	// nodes are what the chaos kills: the Redis, or the Cluster's masters.
+	var nodes []*testredis.Server
+	var url string
+	var rc redis.UniversalClient
+	if onTopic {
+		c := testredis.StartClusterWithArgs(t, 3, persist...)
+		nodes, url, rc = c.Nodes, c.URL, c.Client
+	} else {
+		r := testredis.StartWithArgs(t, persist...)
+		nodes, url = []*testredis.Server{r}, r.URL
+		rc = redis.NewClient(&redis.Options{Addr: r.Addr})
+		defer rc.Close()
+	}
+	// The streams the events land in: the stream, or the topic's partitions.
+	var streamNames []string
+	if onTopic {
+		for p := range partitions {
+			streamNames = append(streamNames, fmt.Sprintf("%s.p%d", topic, p))
+		}
+	} else {
+		streamNames = []string{stream}
+	}
 	addr := freeAddr(t)
 	sluiced := &proc{name: "sluiced", args: []string{filepath.Join(bin, "sluiced"), "--listen", addr,
-		"--shutdown-timeout", "2s", "--log-level", "warn", "--no-auth"}, env: []string{"REDIS_URL=" + rds.URL}}
+		"--shutdown-timeout", "2s", "--log-level", "warn", "--no-auth"}, env: []string{"REDIS_URL=" + url}}
 	sluiced.start(t)
 	t.Cleanup(func() { sluiced.signal(syscall.SIGKILL) })
 
@@ -146,8 +178,12 @@ func TestCrashes(t *testing.T) {
 	deliveries := 0
 	workers := make([]*proc, nWorkers)
 	for i := range workers {
-		w := &proc{name: fmt.Sprint("worker", i), args: []string{filepath.Join(bin, "worker"),
-			"--server", addr, "--stream", stream, "--group", group}}
+		target := []string{"--stream", stream}
+		if onTopic {
+			target = []string{"--topic", topic}
+		}
+		w := &proc{name: fmt.Sprint("worker", i), args: append([]string{filepath.Join(bin, "worker"),
+			"--server", addr, "--group", group}, target...)}
 		w.lines = func(line string) {
 			f := strings.Fields(line)
 			if len(f) == 4 && f[0] == "PROCESS" {
@@ -168,6 +204,19 @@ func TestCrashes(t *testing.T) {
 	}
 	defer conn.Close()
 	pub := client.NewPublisher(conn, client.WithPublishRetryFor(5*time.Second))
+	if onTopic {
+		admin := sluicev1.NewAdminServiceClient(conn)
+		for {
+			_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Topic: topic, Partitions: partitions})
+			if err == nil {
+				break
+			}
+			if t.Context().Err() != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond) // sluiced is starting
+		}
+	}
 
 	// Publishers: batches of events with idempotency keys; a batch whose
 	// Publish failed is retried with the same keys until it is acknowledged,
@@ -193,7 +242,18 @@ func TestCrashes(t *testing.T) {
 				}
 				for t.Context().Err() == nil {
 					cctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-					ids, err := pub.Publish(cctx, stream, events...)
+					var ids []string
+					var err error
+					if onTopic {
+						var pos []client.Position
+						if pos, err = pub.PublishTopic(cctx, topic, events...); err == nil {
+							for _, p := range pos {
+								ids = append(ids, fmt.Sprintf("%s.p%d/%s", topic, p.Partition, p.ID))
+							}
+						}
+					} else {
+						ids, err = pub.Publish(cctx, stream, events...)
+					}
 					cancel()
 					if err == nil {
 						for i, k := range keys {
@@ -213,7 +273,7 @@ func TestCrashes(t *testing.T) {
 	}
 
 	// Chaos: every 1 to 3 s, SIGKILL something and bring it back: a
-	// worker, sluiced, a worker, Redis, and again.
+	// worker, sluiced, a worker, Redis (a Cluster master), and again.
 	kills := map[string]int{}
 	end := time.Now().Add(chaos)
 	for round := 0; time.Now().Before(end); round++ {
@@ -229,9 +289,10 @@ func TestCrashes(t *testing.T) {
 			sluiced.start(t)
 			kills["sluiced"]++
 		case 3:
-			rds.Kill()
+			n := nodes[rand.IntN(len(nodes))]
+			n.Kill()
 			time.Sleep(100 * time.Millisecond)
-			rds.Restart(t)
+			n.Restart(t)
 			kills["redis"]++
 		}
 	}
@@ -239,30 +300,38 @@ func TestCrashes(t *testing.T) {
 	pubs.Wait()
 
 	// Drain: wait until the group has consumed and settled everything.
-	rc := redis.NewClient(&redis.Options{Addr: rds.Addr})
-	defer rc.Close()
 	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		groups, err := rc.XInfoGroups(t.Context(), stream).Result()
-		if err == nil && len(groups) == 1 && groups[0].Pending == 0 && groups[0].Lag == 0 {
-			break
+	for _, name := range streamNames {
+		for {
+			groups, err := rc.XInfoGroups(t.Context(), name).Result()
+			if err == nil && len(groups) == 1 && groups[0].Pending == 0 && groups[0].Lag == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("group did not drain on %s: %+v %v", name, groups, err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("group did not drain: %+v %v", groups, err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	for _, w := range workers {
 		w.signal(syscall.SIGTERM)
 	}
 
 	dead := map[string]bool{}
-	dlq, err := rc.XRange(t.Context(), "{"+stream+"}:sluice:dlq", "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range dlq {
-		dead[fmt.Sprint(m.Values["payload"])] = true
+	var stored int64
+	for _, name := range streamNames {
+		dlq, err := rc.XRange(t.Context(), "{"+name+"}:sluice:dlq", "-", "+").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range dlq {
+			dead[fmt.Sprint(m.Values["payload"])] = true
+		}
+		n, err := rc.XLen(t.Context(), name).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored += n
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -286,11 +355,14 @@ func TestCrashes(t *testing.T) {
 			t.Errorf("%s is in the dead-letter stream", k)
 		}
 	}
-	stored, _ := rc.XLen(t.Context(), stream).Result()
 	duplicates := deliveries - len(processed)
+	where := "stream on one Redis"
+	if onTopic {
+		where = fmt.Sprintf("%d-partition topic on a 3-master Cluster", partitions)
+	}
 	t.Logf("crash test: %v of chaos, kills %v", chaos, kills)
-	fmt.Printf("crash-test: published=%d acked=%d dead-lettered=%d lost=%d duplicates=%d stored=%d unexpected-dead=%d\n",
-		published, published-len(dead), len(dead), lost, duplicates, stored, unexpectedDead)
+	fmt.Printf("crash-test (%s): published=%d acked=%d dead-lettered=%d lost=%d duplicates=%d stored=%d unexpected-dead=%d\n",
+		where, published, published-len(dead), len(dead), lost, duplicates, stored, unexpectedDead)
 	if lost != 0 || unexpectedDead != 0 {
 		t.Fatalf("lost %d acknowledged publishes, %d unexpected dead letters", lost, unexpectedDead)
 	}

@@ -25,12 +25,20 @@ type Cluster struct {
 // until the cluster is ok. It stops them when tb ends.
 func StartCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
+	return StartClusterWithArgs(tb, n)
+}
+
+// StartClusterWithArgs is StartCluster with extra redis-server arguments
+// for every node (e.g. persistence). A node killed with Kill and started
+// again with Restart rejoins with its data.
+func StartClusterWithArgs(tb testing.TB, n int, extraArgs ...string) *Cluster {
+	tb.Helper()
 	c := &Cluster{}
 	var addrs []string
 	for i := 0; i < n; i++ {
 		dir := tb.TempDir()
-		node := StartWithArgs(tb, "--cluster-enabled", "yes", "--cluster-config-file", dir+"/nodes.conf",
-			"--cluster-port", strconv.Itoa(freePort(tb)), "--cluster-node-timeout", "2000")
+		node := StartWithArgs(tb, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", dir + "/nodes.conf",
+			"--cluster-port", strconv.Itoa(freePort(tb)), "--cluster-node-timeout", "2000"}, extraArgs...)...)
 		c.Nodes = append(c.Nodes, node)
 		addrs = append(addrs, node.Addr)
 	}

@@ -2,7 +2,7 @@
 // group through the Go client and prints, unbuffered, one line per message
 // before settling it:
 //
-//	PROCESS <idempotency key from the payload> <entry ID> <attempt>
+//	PROCESS <idempotency key from the payload> <stream>/<entry ID> <attempt>
 //
 // Payloads starting with "poison" are rejected; everything else is acked.
 // The test kills it with SIGKILL at any moment.
@@ -30,6 +30,7 @@ import (
 func main() {
 	server := flag.String("server", "", "sluiced address")
 	stream := flag.String("stream", "", "stream")
+	topic := flag.String("topic", "", "partitioned topic, instead of a stream")
 	group := flag.String("group", "", "group")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -41,7 +42,7 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	sub, err := client.NewSubscriber(conn, client.SubscriberConfig{
-		Stream: *stream, Group: *group, MaxInFlight: 50,
+		Stream: *stream, Topic: *topic, Group: *group, MaxInFlight: 50,
 		Start:         &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: sluicev1.Edge_EDGE_EARLIEST}},
 		AckDeadline:   2 * time.Second,
 		MaxDeliveries: 1000,
@@ -53,7 +54,7 @@ func main() {
 	}
 	err = sub.Consume(ctx, func(ctx context.Context, m *client.Message) error {
 		key := string(m.GetEvent().GetPayload())
-		fmt.Fprintf(os.Stdout, "PROCESS %s %s %d\n", key, m.GetId(), m.GetDeliveryAttempt())
+		fmt.Fprintf(os.Stdout, "PROCESS %s %s/%s %d\n", key, m.GetStream(), m.GetId(), m.GetDeliveryAttempt())
 		if strings.HasPrefix(key, "poison") {
 			_, err := m.Reject(ctx, "poison message")
 			return err
