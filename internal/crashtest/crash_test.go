@@ -38,6 +38,7 @@ const (
 	group      = "crash"
 	nWorkers   = 3
 	nPublisher = 2
+	nReplicas  = 2
 	batch      = 5
 )
 
@@ -167,11 +168,20 @@ func crash(t *testing.T, onTopic bool) {
 	} else {
 		streamNames = []string{stream}
 	}
-	addr := freeAddr(t)
-	sluiced := &proc{name: "sluiced", args: []string{filepath.Join(bin, "sluiced"), "--listen", addr,
-		"--shutdown-timeout", "2s", "--log-level", "warn", "--no-auth"}, env: []string{"REDIS_URL=" + url}}
-	sluiced.start(t)
-	t.Cleanup(func() { sluiced.signal(syscall.SIGKILL) })
+	// Two sluiced replicas; every client balances its calls over both
+	// (round robin), so a subscription, its acks and the publishes land on
+	// either, and the chaos kills one replica at a time.
+	var addrs []string
+	replicas := make([]*proc, nReplicas)
+	for i := range replicas {
+		addr := freeAddr(t)
+		addrs = append(addrs, addr)
+		sluiced := &proc{name: fmt.Sprint("sluiced", i), args: []string{filepath.Join(bin, "sluiced"), "--listen", addr,
+			"--shutdown-timeout", "2s", "--log-level", "warn", "--no-auth"}, env: []string{"REDIS_URL=" + url}}
+		sluiced.start(t)
+		t.Cleanup(func() { sluiced.signal(syscall.SIGKILL) })
+		replicas[i] = sluiced
+	}
 
 	var mu sync.Mutex
 	processed := map[string]int{} // key -> deliveries seen by workers
@@ -183,7 +193,7 @@ func crash(t *testing.T, onTopic bool) {
 			target = []string{"--topic", topic}
 		}
 		w := &proc{name: fmt.Sprint("worker", i), args: append([]string{filepath.Join(bin, "worker"),
-			"--server", addr, "--group", group}, target...)}
+			"--server", strings.Join(addrs, ","), "--group", group}, target...)}
 		w.lines = func(line string) {
 			f := strings.Fields(line)
 			if len(f) == 4 && f[0] == "PROCESS" {
@@ -198,7 +208,7 @@ func crash(t *testing.T, onTopic bool) {
 		t.Cleanup(func() { w.signal(syscall.SIGKILL) })
 	}
 
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := client.DialBalanced(addrs, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,6 +295,7 @@ func crash(t *testing.T, onTopic bool) {
 			w.start(t)
 			kills["worker"]++
 		case 1:
+			sluiced := replicas[rand.IntN(nReplicas)]
 			sluiced.signal(syscall.SIGKILL)
 			sluiced.start(t)
 			kills["sluiced"]++

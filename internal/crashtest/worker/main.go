@@ -28,14 +28,14 @@ import (
 )
 
 func main() {
-	server := flag.String("server", "", "sluiced address")
+	server := flag.String("server", "", "sluiced addresses, comma-separated (calls are balanced over them)")
 	stream := flag.String("stream", "", "stream")
 	topic := flag.String("topic", "", "partitioned topic, instead of a stream")
 	group := flag.String("group", "", "group")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	conn, err := grpc.NewClient(*server, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := client.DialBalanced(strings.Split(*server, ","), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
