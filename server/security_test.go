@@ -343,3 +343,87 @@ func TestRedisTLSAndACL(t *testing.T) {
 		t.Fatalf("log not captured: %s", logs.String())
 	}
 }
+
+// A topic's permissions are its partition streams': a policy names them
+// ("clicks.p*"); the topic's bare name grants nothing.
+func TestTopicPermissions(t *testing.T) {
+	t.Parallel()
+	r := testredis.Start(t)
+	policy := fmt.Sprintf(`
+tokens:
+  - {sha256: %s, principal: owner}
+  - {sha256: %s, principal: narrow}
+principals:
+  owner:
+    publish: ["clicks.p*"]
+    subscribe: ["clicks.p*"]
+    groups: ["*"]
+    admin: ["clicks.p*"]
+  narrow:
+    publish: ["clicks"]
+    subscribe: ["clicks.p0"]
+    groups: ["*"]
+    admin: ["clicks.p0"]
+`, sha("owner-token"), sha("narrow-token"))
+	file := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(file, []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := testserver.Start(t, r.URL, daemon.Config{AuthPolicy: file})
+	ctx := t.Context()
+	adminAs := func(token string) sluicev1.AdminServiceClient {
+		conn, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithPerRPCCredentials(client.BearerToken{Token: token, AllowInsecure: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return sluicev1.NewAdminServiceClient(conn)
+	}
+	owner, narrow := dialAs(t, s.Addr, "owner-token"), dialAs(t, s.Addr, "narrow-token")
+	ownerAdmin, narrowAdmin := adminAs("owner-token"), adminAs("narrow-token")
+
+	_, err := narrowAdmin.CreateTopic(ctx, &sluicev1.CreateTopicRequest{Topic: "clicks", Partitions: 3})
+	wantCode(t, err, codes.PermissionDenied)
+	// No access, no hint whether a topic exists.
+	_, err = narrow.pub.Publish(ctx, &sluicev1.PublishRequest{Topic: "missing", Events: []*sluicev1.Event{{Type: "a.B"}}})
+	wantCode(t, err, codes.PermissionDenied)
+	if _, err := ownerAdmin.CreateTopic(ctx, &sluicev1.CreateTopicRequest{Topic: "clicks", Partitions: 3}); err != nil {
+		t.Fatal(err)
+	}
+	one := []*sluicev1.Event{{Type: "demo.v1.Click", Key: "u1"}}
+	_, err = narrow.pub.Publish(ctx, &sluicev1.PublishRequest{Topic: "clicks", Events: one})
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = openSub(ctx, narrow, &sluicev1.SubscribeRequest{Topic: "clicks", Group: "g"})
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = narrowAdmin.DescribeTopic(ctx, &sluicev1.DescribeTopicRequest{Topic: "clicks"})
+	wantCode(t, err, codes.PermissionDenied)
+	if lt, err := narrowAdmin.ListTopics(ctx, &sluicev1.ListTopicsRequest{}); err != nil || len(lt.GetTopics()) != 0 {
+		t.Fatalf("narrow lists %v %v", lt, err)
+	}
+
+	if _, err := owner.pub.Publish(ctx, &sluicev1.PublishRequest{Topic: "clicks", Events: one}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := openSub(ctx, owner, &sluicev1.SubscribeRequest{Topic: "clicks", Group: "g", Start: earliest()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ackID string
+	for ackID == "" {
+		res, err := sub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms := res.GetMessages(); len(ms) > 0 {
+			ackID = ms[0].GetAckId()
+		}
+	}
+	ack, err := owner.sub.Ack(ctx, &sluicev1.AckRequest{AckIds: []string{ackID}})
+	if err != nil || ack.GetResults()[0].GetStatus() != sluicev1.AckStatus_ACK_STATUS_ACKED {
+		t.Fatalf("ack: %v %v", ack, err)
+	}
+	if lt, err := ownerAdmin.ListTopics(ctx, &sluicev1.ListTopicsRequest{}); err != nil || len(lt.GetTopics()) != 1 {
+		t.Fatalf("owner lists %v %v", lt, err)
+	}
+}

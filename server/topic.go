@@ -33,6 +33,11 @@ func (s *Server) topic(ctx context.Context, perm Permission, topic, group string
 	if err := validateTopic(topic); err != nil {
 		return 0, err
 	}
+	// Partition 0 first, so a caller without access learns nothing about
+	// which topics exist.
+	if err := s.authz.Allow(ctx, perm, streams.PartitionStream(topic, 0), group); err != nil {
+		return 0, err
+	}
 	n, err := s.store.TopicPartitions(ctx, topic)
 	if err != nil {
 		return 0, toStatus(ctx, s.log, err)
@@ -194,7 +199,11 @@ func (s *Server) ListTopics(ctx context.Context, _ *sluicev1.ListTopicsRequest) 
 	}
 	res := &sluicev1.ListTopicsResponse{}
 	for name, n := range topics {
-		if s.authz.Allow(ctx, PermAdmin, streams.PartitionStream(name, 0), "") == nil {
+		allowed := true
+		for p := 0; p < n && allowed; p++ {
+			allowed = s.authz.Allow(ctx, PermAdmin, streams.PartitionStream(name, p), "") == nil
+		}
+		if allowed {
 			res.Topics = append(res.Topics, &sluicev1.Topic{Name: name, Partitions: int32(n)})
 		}
 	}
