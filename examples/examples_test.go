@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -27,6 +28,7 @@ import (
 	"github.com/sluice-io/sluice/internal/daemon"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
+	"github.com/sluice-io/sluice/streams"
 )
 
 const python = "/usr/bin/python3"
@@ -254,4 +256,42 @@ func consumeGo(t *testing.T, e *env, stream string, n int) []*sluicev1.Message {
 		t.Fatalf("Go consumer: %d messages, %v", len(got), err)
 	}
 	return got
+}
+
+// A partitioned topic from Python: each customer's orders land in one
+// partition (the one Go's routing gives) and arrive in order.
+func TestPythonTopic(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	out := e.run("topic.py", "--topic", "orders-by-customer", "--customers", "4", "--per-customer", "5")
+	if len(out) != 1+20 || toString(out[0]["published"]) != "20" {
+		t.Fatalf("topic.py printed %v", out)
+	}
+	published := out[0]["partitions"].([]any)
+	partOf := map[string]string{}
+	next := map[string]int{}
+	for i, m := range out[1:] {
+		key := toString(m["key"])
+		part := toString(m["partition"])
+		if want := fmt.Sprint(streams.PartitionOf(key, 3)); part != want {
+			t.Fatalf("line %d: %s in partition %s, want %s", i, key, part, want)
+		}
+		if p, ok := partOf[key]; ok && p != part {
+			t.Fatalf("%s in partitions %s and %s", key, p, part)
+		}
+		partOf[key] = part
+		if toString(m["stream"]) != "orders-by-customer.p"+part {
+			t.Fatalf("line %d: stream %v", i, m["stream"])
+		}
+		if want := fmt.Sprintf("%s/%d", key, next[key]); toString(m["order_id"]) != want {
+			t.Fatalf("line %d: %v, want %s next", i, m["order_id"], want)
+		}
+		next[key]++
+	}
+	for i, p := range published {
+		key := fmt.Sprintf("c-%d", i%4)
+		if toString(p) != partOf[key] {
+			t.Fatalf("event %d (%s) published to partition %v, delivered from %s", i, key, p, partOf[key])
+		}
+	}
 }

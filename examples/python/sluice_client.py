@@ -55,6 +55,13 @@ def publish(ch, stream, *events):
     return list(stub.Publish(publisher_pb2.PublishRequest(stream=stream, events=events)).ids)
 
 
+def publish_topic(ch, topic, *events):
+    """Publishes events to a partitioned topic; returns (partitions, ids), in event order."""
+    stub = publisher_pb2_grpc.PublisherServiceStub(ch)
+    res = stub.Publish(publisher_pb2.PublishRequest(topic=topic, events=events))
+    return list(res.partitions), list(res.ids)
+
+
 class Subscription:
     """One Subscribe stream, consumed with a handler.
 
