@@ -1,5 +1,6 @@
 // Package ui serves sluiced's built-in, read-only web page: streams, groups,
-// lag, pending and dead letters at a glance, refreshed every two seconds.
+// lag, pending and dead letters, and which subscription holds which
+// partition of each topic, at a glance, refreshed every two seconds.
 // It shows names and counts, never payloads.
 package ui
 
@@ -7,7 +8,9 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/sluice-io/sluice/streams"
@@ -19,6 +22,22 @@ var page []byte
 // Overview is what /api/overview returns.
 type Overview struct {
 	Streams []Stream `json:"streams"`
+	Topics  []Topic  `json:"topics"`
+}
+
+// Topic is one partitioned topic in the overview: its partitions appear
+// among the streams.
+type Topic struct {
+	Name       string       `json:"name"`
+	Partitions int          `json:"partitions"`
+	Groups     []TopicGroup `json:"groups"`
+}
+
+// TopicGroup is how a group shares a topic's partitions now.
+type TopicGroup struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+	Owners  []string `json:"owners"` // per partition, "" when nobody holds it
 }
 
 // Stream is one stream in the overview.
@@ -76,6 +95,25 @@ func overview(ctx context.Context, store *streams.Store) (*Overview, error) {
 				OldestPending: g.OldestPending.Seconds(), Consumers: len(g.Consumers)})
 		}
 		ov.Streams = append(ov.Streams, s)
+	}
+	topics, err := store.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ov.Topics = []Topic{}
+	for _, name := range slices.Sorted(maps.Keys(topics)) {
+		if len(ov.Topics) == MaxStreams {
+			break
+		}
+		info, err := store.DescribeTopic(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		t := Topic{Name: name, Partitions: topics[name], Groups: []TopicGroup{}}
+		for _, g := range info.Groups {
+			t.Groups = append(t.Groups, TopicGroup{Name: g.Name, Members: g.Members, Owners: g.Owners})
+		}
+		ov.Topics = append(ov.Topics, t)
 	}
 	return ov, nil
 }

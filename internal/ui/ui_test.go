@@ -87,3 +87,41 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("status line not updated: %s", dom)
 	}
 }
+
+// A topic shows which subscription holds which partition.
+func TestTopicOnPage(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{MetricsListen: "127.0.0.1:0"})
+	ctx := t.Context()
+	if _, err := s.Admin.CreateTopic(ctx, &sluicev1.CreateTopicRequest{Topic: "clicks", Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.Sub.Subscribe(ctx, &sluicev1.SubscribeRequest{Topic: "clicks", Group: "counter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		res, err := sub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.GetAssignment().GetPartitions()) == 2 {
+			break
+		}
+	}
+	dom := dumpDOM(t, "http://"+s.MetricsAddr+"/")
+	section := regexp.MustCompile(`(?s)<section[^>]*data-topic="clicks".*?</section>`).FindString(dom)
+	if section == "" {
+		t.Fatalf("no section for the topic in:\n%s", dom)
+	}
+	row := regexp.MustCompile(`(?s)<tr data-group="counter">.*?</tr>`).FindString(section)
+	if got := number(t, row, `data-key="members"[^>]*>(\d+)<`); got != 1 {
+		t.Errorf("%d subscriptions on the page, want 1: %s", got, row)
+	}
+	if !regexp.MustCompile(`data-key="held"[^>]*>2 of 2<`).MatchString(row) {
+		t.Errorf("partitions held not 2 of 2: %s", row)
+	}
+	if !regexp.MustCompile(`p0: sluice-[0-9a-f]+#[0-9a-f]+, p1: sluice-`).MatchString(row) {
+		t.Errorf("owners missing: %s", row)
+	}
+}
