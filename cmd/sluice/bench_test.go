@@ -20,7 +20,7 @@ func TestBenchRuns(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if rep.Cores < 1 || len(rep.Results) != 6 {
+	if rep.Cores < 1 || len(rep.Results) != 8 {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Results {

@@ -11,9 +11,11 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -136,9 +138,12 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 		if err != nil {
 			return nil, fmt.Errorf("raw consume: %w", err)
 		}
-		pass := s >= 0.6*raw
-		add(Result{Scenario: fmt.Sprintf("consume+ack, %d subscribers", cfg.Subscribers), Unit: "msgs/s", Sluice: s, Redis: raw,
+		pass := s.rate >= 0.6*raw.rate
+		add(Result{Scenario: fmt.Sprintf("consume+ack, %d subscribers", cfg.Subscribers), Unit: "msgs/s", Sluice: s.rate, Redis: raw.rate,
 			Target: ">= 60% of XREADGROUP+XACK", Pass: &pass})
+		add(Result{Scenario: "consume+ack, CPU of this process per msg", Unit: "µs", Sluice: s.cpu.proc, Redis: raw.cpu.proc,
+			Note: "client and in-process sluiced together (without --server)"})
+		add(Result{Scenario: "consume+ack, Redis CPU per msg", Unit: "µs", Sluice: s.cpu.redis, Redis: raw.cpu.redis})
 	}
 
 	// Publish-to-delivery latency at fixed rates.
@@ -224,25 +229,57 @@ func prefill(ctx context.Context, rdb *redis.Client, stream string, n int, paylo
 	return nil
 }
 
-func consumeSluice(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *redis.Client, payload []byte) (float64, error) {
+// consumeResult is a consume run's rate and CPU cost per message.
+type consumeResult struct {
+	rate float64
+	cpu  perMessage
+}
+
+// usage is CPU used so far: this process's, and the Redis server's.
+type usage struct{ proc, redis time.Duration }
+
+// perMessage is CPU per message, in µs.
+type perMessage struct{ proc, redis float64 }
+
+func snapshot(ctx context.Context, rdb *redis.Client) usage {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	u := usage{proc: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	info, _ := rdb.Info(ctx, "cpu").Result()
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if k == "used_cpu_user" || k == "used_cpu_sys" {
+			f, _ := strconv.ParseFloat(v, 64)
+			u.redis += time.Duration(f * float64(time.Second))
+		}
+	}
+	return u
+}
+
+func (u usage) since(before usage, n int) perMessage {
+	return perMessage{proc: us(u.proc-before.proc) / float64(n), redis: us(u.redis-before.redis) / float64(n)}
+}
+
+func consumeSluice(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *redis.Client, payload []byte) (consumeResult, error) {
 	stream := fmt.Sprintf("bench-consume-%d", time.Now().UnixNano())
 	defer rdb.Del(context.WithoutCancel(ctx), stream)
 	if err := prefill(ctx, rdb, stream, cfg.Messages, payload); err != nil {
-		return 0, err
+		return consumeResult{}, err
 	}
 	if err := rdb.XGroupCreate(ctx, stream, "bench", "0").Err(); err != nil {
-		return 0, err
+		return consumeResult{}, err
 	}
 	var got atomic.Int64
 	done := make(chan struct{})
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
+	before := snapshot(ctx, rdb)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := 0; i < cfg.Subscribers; i++ {
 		sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: stream, Group: "bench", MaxInFlight: 2000})
 		if err != nil {
-			return 0, err
+			return consumeResult{}, err
 		}
 		wg.Add(1)
 		go func() {
@@ -258,28 +295,30 @@ func consumeSluice(ctx context.Context, cfg Config, conn grpc.ClientConnInterfac
 	select {
 	case <-done:
 	case <-ctx.Done():
-		return 0, fmt.Errorf("consumed %d of %d", got.Load(), cfg.Messages)
+		return consumeResult{}, fmt.Errorf("consumed %d of %d", got.Load(), cfg.Messages)
 	}
 	// Count the acks in: the rate is for delivered and acked.
 	for rdb.XPending(ctx, stream, "bench").Val().Count > 0 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	use := snapshot(ctx, rdb).since(before, cfg.Messages)
 	cancel()
 	wg.Wait()
-	return float64(cfg.Messages) / elapsed.Seconds(), nil
+	return consumeResult{float64(cfg.Messages) / elapsed.Seconds(), use}, nil
 }
 
-func consumeRaw(ctx context.Context, cfg Config, rdb *redis.Client, payload []byte) (float64, error) {
+func consumeRaw(ctx context.Context, cfg Config, rdb *redis.Client, payload []byte) (consumeResult, error) {
 	stream := fmt.Sprintf("bench-consume-raw-%d", time.Now().UnixNano())
 	defer rdb.Del(context.WithoutCancel(ctx), stream)
 	if err := prefill(ctx, rdb, stream, cfg.Messages, payload); err != nil {
-		return 0, err
+		return consumeResult{}, err
 	}
 	if err := rdb.XGroupCreate(ctx, stream, "bench", "0").Err(); err != nil {
-		return 0, err
+		return consumeResult{}, err
 	}
 	var got atomic.Int64
+	before := snapshot(ctx, rdb)
 	start := time.Now()
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
@@ -312,10 +351,11 @@ func consumeRaw(ctx context.Context, cfg Config, rdb *redis.Client, payload []by
 		}()
 	}
 	wg.Wait()
+	elapsed := time.Since(start)
 	if err, _ := firstErr.Load().(error); err != nil {
-		return 0, err
+		return consumeResult{}, err
 	}
-	return float64(cfg.Messages) / time.Since(start).Seconds(), nil
+	return consumeResult{float64(cfg.Messages) / elapsed.Seconds(), snapshot(ctx, rdb).since(before, cfg.Messages)}, nil
 }
 
 // pace calls send at r per second for d (in bursts per millisecond tick).
@@ -468,6 +508,14 @@ func percentile(ls []time.Duration, p float64) time.Duration {
 }
 
 // Table writes rep as a text table.
+// num prints small numbers with a decimal.
+func num(v float64) string {
+	if v < 100 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
 func Table(w io.Writer, rep *Report) {
 	fmt.Fprintf(w, "cores: %d, payload %d bytes\n", rep.Cores, rep.Config.Payload)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
@@ -477,7 +525,7 @@ func Table(w io.Writer, rep *Report) {
 		if r.Pass != nil {
 			verdict = map[bool]string{true: "PASS", false: "FAIL"}[*r.Pass] + " " + r.Target
 		}
-		fmt.Fprintf(tw, "%s\t%.0f %s\t%.0f %s\t%.2f\t%s\t\n", r.Scenario, r.Sluice, r.Unit, r.Redis, r.Unit, r.Ratio, strings.TrimSpace(verdict))
+		fmt.Fprintf(tw, "%s\t%s %s\t%s %s\t%.2f\t%s\t\n", r.Scenario, num(r.Sluice), r.Unit, num(r.Redis), r.Unit, r.Ratio, strings.TrimSpace(verdict))
 	}
 	tw.Flush()
 }
