@@ -27,6 +27,24 @@ func newStore(t *testing.T, r *testredis.Server) *streams.Store {
 	return s
 }
 
+// subscribeNew starts backend b and subscribes consumer "c" of group "g" to
+// stream "s", from the start, with a 5 s ack deadline.
+func subscribeNew(t *testing.T, b testredis.Backend, maxInFlight int) (*testredis.Server, *streams.Store, *streams.GroupSub) {
+	t.Helper()
+	r := b.Start(t)
+	s := newStore(t, r)
+	if err := s.EnsureGroup(t.Context(), "s", "g", streams.Earliest); err != nil {
+		t.Fatal(err)
+	}
+	policy := streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}
+	sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: maxInFlight, Policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sub.Close)
+	return r, s, sub
+}
+
 // The ack deadline counts from when the message reached the client: a
 // message that waited in the server (a slow send) gets its deadline pushed
 // back by Sent.
@@ -34,18 +52,8 @@ func TestDeadlineStartsWhenSent(t *testing.T) {
 	for _, b := range testredis.Backends {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			r := b.Start(t)
-			s := newStore(t, r)
+			r, s, sub := subscribeNew(t, b, 10)
 			ctx := t.Context()
-			if err := s.EnsureGroup(ctx, "s", "g", streams.Earliest); err != nil {
-				t.Fatal(err)
-			}
-			policy := streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}
-			sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: 10, Policy: policy})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sub.Close()
 			if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}}); err != nil {
 				t.Fatal(err)
 			}
@@ -85,20 +93,10 @@ func TestPipelinedReadsSetDeadlines(t *testing.T) {
 	for _, b := range testredis.Backends {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			r := b.Start(t)
-			s := newStore(t, r)
-			ctx := t.Context()
-			if err := s.EnsureGroup(ctx, "s", "g", streams.Earliest); err != nil {
-				t.Fatal(err)
-			}
-			policy := streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}
 			// Credit 1: the dispatcher reads nothing more until the first
 			// message is acked.
-			sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: 1, Policy: policy})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sub.Close()
+			r, s, sub := subscribeNew(t, b, 1)
+			ctx := t.Context()
 			publish := func(n int) []string {
 				events := make([]streams.Event, n)
 				for i := range events {

@@ -461,13 +461,7 @@ func (t *TopicSub) rebalanceCredit() {
 // leave stops every partition (releasing held messages) and gives up the
 // leases and the membership, so the others need not wait for expiry.
 func (t *TopicSub) leave() {
-	t.mu.Lock()
-	parts := t.parts
-	t.parts = make(map[int]*partition)
-	t.mu.Unlock()
-	for _, part := range parts {
-		t.stopPartition(part)
-	}
+	t.stopAll()
 	if _, _, err := t.heartbeat(nil, true); err != nil {
 		t.s.log.Warn("topic subscription could not give up its partitions; they move when the lease expires",
 			"topic", t.o.Topic, "group", t.o.Group, "member", t.member, "lease", topicLease, "err", err)
