@@ -46,6 +46,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fanGroups := fs.Int("fanout-groups", 10, "fan-out: groups per stream (each message goes to every group)")
 	fanRate := fs.Int("fanout-rate", 1000, "fan-out: published msgs/s")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (client and in-process sluiced) to this file")
+	fs.StringVar(&bench.HeapProfile, "heapprofile", "", "fan-out: write heap profiles at the start and end of the steady phase to FILE.start and FILE.end")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,6 +90,9 @@ func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Cl
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	out.GoroutinesStart, out.HeapStart = runtime.NumGoroutine(), ms.HeapAlloc
+	if err := writeHeapProfile("start"); err != nil {
+		return nil, err
+	}
 	pub := client.NewPublisher(conn)
 	var published atomic.Int64
 	delivered.Store(0)
@@ -116,9 +120,29 @@ func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Cl
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	out.GoroutinesEnd, out.HeapEnd = runtime.NumGoroutine(), ms.HeapAlloc
+	if err := writeHeapProfile("end"); err != nil {
+		return nil, err
+	}
 	cancel()
 	wg.Wait()
 	return out, nil
+}
+
+// HeapProfile, when set, is where RunFanOut writes heap profiles at the
+// start and the end of the steady phase (HeapProfile + ".start", ".end"),
+// for `go tool pprof -base`.
+var HeapProfile string
+
+func writeHeapProfile(when string) error {
+	if HeapProfile == "" {
+		return nil
+	}
+	f, err := os.Create(HeapProfile + "." + when)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.WriteHeapProfile(f)
 }
 
 func connectedClients(ctx context.Context, rdb *redis.Client) int64 {
