@@ -258,12 +258,19 @@ func consumeGo(t *testing.T, e *env, stream string, n int) []*sluicev1.Message {
 	return got
 }
 
-// A partitioned topic from Python: each customer's orders land in one
-// partition (the one Go's routing gives) and arrive in order.
-func TestPythonTopic(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	out := e.run("topic.py", "--topic", "orders-by-customer", "--customers", "4", "--per-customer", "5")
+// A partitioned topic from Python and from Node: each customer's orders land
+// in one partition (the one Go's routing gives) and arrive in order.
+func TestTopicExamples(t *testing.T) {
+	for _, prog := range []string{"topic.py", "topic.ts"} {
+		t.Run(prog, func(t *testing.T) {
+			t.Parallel()
+			checkTopicExample(t, newEnv(t).run(prog, "--topic", "orders-by-customer", "--customers", "4", "--per-customer", "5"))
+		})
+	}
+}
+
+func checkTopicExample(t *testing.T, out []map[string]any) {
+	t.Helper()
 	if len(out) != 1+20 || toString(out[0]["published"]) != "20" {
 		t.Fatalf("topic.py printed %v", out)
 	}

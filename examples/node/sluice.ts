@@ -6,12 +6,14 @@ import { create, toBinary, type DescMessage, type MessageShape } from "@bufbuild
 import { PublisherService } from "../../gen/ts/sluice/v1/publisher_pb.js";
 import { SubscriberService, type Message, type SubscribeRequest } from "../../gen/ts/sluice/v1/subscriber_pb.js";
 import { DeadLetterService } from "../../gen/ts/sluice/v1/deadletter_pb.js";
+import { AdminService } from "../../gen/ts/sluice/v1/admin_pb.js";
 import { EventSchema, type Event } from "../../gen/ts/sluice/v1/event_pb.js";
 
 export interface Sluice {
   publisher: Client<typeof PublisherService>;
   subscriber: Client<typeof SubscriberService>;
   deadLetters: Client<typeof DeadLetterService>;
+  admin: Client<typeof AdminService>;
 }
 
 /** Clients for a sluiced at host:port over plaintext gRPC; with a token, sent as a bearer token. */
@@ -25,6 +27,7 @@ export function connect(server: string, token?: string): Sluice {
     publisher: createClient(PublisherService, transport),
     subscriber: createClient(SubscriberService, transport),
     deadLetters: createClient(DeadLetterService, transport),
+    admin: createClient(AdminService, transport),
   };
 }
 
