@@ -1,8 +1,13 @@
 package streams_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,6 +159,65 @@ func TestPipelinedReadsSetDeadlines(t *testing.T) {
 			}
 			if seen != 41 {
 				t.Fatalf("saw %d of 41 pending entries: %+v", seen, pending)
+			}
+		})
+	}
+}
+
+// Many independent readers at the same position share their reads; each
+// still gets every entry, in order, while entries keep coming one by one.
+func TestReadersShareReads(t *testing.T) {
+	for _, b := range testredis.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			r := b.Start(t)
+			s := newStore(t, r)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			const readers, entries = 30, 300
+			counts := make([]atomic.Int64, readers)
+			errs := make(chan error, readers)
+			for i := range readers {
+				go func() {
+					var last streams.ID
+					errs <- s.Read(ctx, "s", streams.ID{}, 500, func(es []streams.Entry) error {
+						for _, e := range es {
+							if !last.Less(e.ID) {
+								return fmt.Errorf("reader %d: %v after %v", i, e.ID, last)
+							}
+							last = e.ID
+						}
+						counts[i].Add(int64(len(es)))
+						return nil
+					})
+				}()
+			}
+			// Bursts, each followed by a check that every reader caught up:
+			// the end of a burst is where a reader that joined a read begun
+			// before the last entry would be left waiting.
+			for sent := 0; sent < entries; {
+				for range 10 {
+					if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}}); err != nil {
+						t.Fatal(err)
+					}
+					sent++
+					time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+				}
+				deadline := time.Now().Add(3 * time.Second)
+				for i := range counts {
+					for counts[i].Load() != int64(sent) {
+						if time.Now().After(deadline) {
+							t.Fatalf("reader %d has %d of %d entries", i, counts[i].Load(), sent)
+						}
+						time.Sleep(time.Millisecond)
+					}
+				}
+			}
+			cancel()
+			for range readers {
+				if err := <-errs; err != nil && !errors.Is(err, context.Canceled) {
+					t.Fatal(err)
+				}
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
 )
 
 // Store is Sluice's access to Redis Streams. It is safe for concurrent use.
@@ -26,6 +27,8 @@ type Store struct {
 
 	infoMu sync.Mutex
 	info   *serverInfo
+
+	reads singleflight.Group // shared XREADs of independent readers (read.go)
 
 	topics     sync.Map // topic name -> partition count (never changes)
 	roundRobin atomic.Uint64

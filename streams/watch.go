@@ -23,22 +23,31 @@ type watcher struct {
 	cancel context.CancelFunc
 	refs   int // guarded by Store.mu
 
-	mu sync.Mutex
-	ch chan struct{} // closed and replaced on every change
+	mu  sync.Mutex
+	ch  chan struct{} // closed and replaced on every change
+	gen uint64        // changes so far
 }
 
 // changed returns a channel that is closed at the next change. Take it before
 // reading the stream, so that no entry can slip in between unnoticed.
 func (w *watcher) changed() <-chan struct{} {
+	ch, _ := w.changedGen()
+	return ch
+}
+
+// changedGen is changed and the number of changes so far: reads made by
+// callers holding the same number all see the same announced entries.
+func (w *watcher) changedGen() (<-chan struct{}, uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.ch
+	return w.ch, w.gen
 }
 
 func (w *watcher) broadcast() {
 	w.mu.Lock()
 	close(w.ch)
 	w.ch = make(chan struct{})
+	w.gen++
 	w.mu.Unlock()
 }
 

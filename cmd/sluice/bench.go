@@ -43,7 +43,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fanout := fs.String("fanout", "", "instead of the other scenarios: comma-separated counts of Subscribe streams to hold open (e.g. 1000,10000)")
 	fanStreams := fs.Int("fanout-streams", 10, "fan-out: streams")
-	fanGroups := fs.Int("fanout-groups", 10, "fan-out: groups per stream (each message goes to every group)")
+	fanGroups := fs.Int("fanout-groups", 10, "fan-out: groups per stream (each message goes to every group); 0: independent readers (each gets every message of its stream)")
 	fanRate := fs.Int("fanout-rate", 1000, "fan-out: published msgs/s")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (client and in-process sluiced) to this file")
 	fs.StringVar(&bench.HeapProfile, "heapprofile", "", "fan-out: write heap profiles at the start and end of the steady phase to FILE.start and FILE.end")

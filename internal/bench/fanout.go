@@ -57,9 +57,13 @@ func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Cl
 	defer cancel()
 	var wg sync.WaitGroup
 	subs := make([]*client.Subscriber, n)
+	heard := make([]atomic.Bool, n) // got anything yet
 	for i := 0; i < n; i++ {
-		sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: names[i%streams],
-			Group: fmt.Sprintf("g%d", (i/streams)%groups), MaxInFlight: 100})
+		group := ""
+		if groups > 0 {
+			group = fmt.Sprintf("g%d", (i/streams)%groups)
+		}
+		sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: names[i%streams], Group: group, MaxInFlight: 100})
 		if err != nil {
 			return nil, err
 		}
@@ -67,14 +71,19 @@ func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Cl
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = sub.Consume(cctx, func(context.Context, *client.Message) error { delivered.Add(1); return nil })
+			_ = sub.Consume(cctx, func(context.Context, *client.Message) error {
+				heard[i].Store(true)
+				delivered.Add(1)
+				return nil
+			})
 		}()
 	}
-	// Wait until every subscription is open (its consumer name is known).
+	// Wait until every subscription is open: a group subscription knows its
+	// consumer name; an independent reader has heard a warm-up event.
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		open := 0
-		for _, s := range subs {
-			if s.Consumer() != "" {
+		for i, s := range subs {
+			if (groups > 0 && s.Consumer() != "") || heard[i].Load() {
 				open++
 			}
 		}
@@ -84,7 +93,18 @@ func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Cl
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("only %d of %d subscriptions opened", open, n)
 		}
-		time.Sleep(50 * time.Millisecond)
+		if groups == 0 {
+			for _, name := range names {
+				if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: name, Values: []any{"type", "bench.v1.Warmup"}}).Err(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // warm-up events still in flight
+	if groups == 0 {
+		out.StreamGroupPairs = streams
 	}
 	runtime.GC()
 	var ms runtime.MemStats
@@ -115,6 +135,9 @@ func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Cl
 	out.PublishedPerSec = float64(published.Load()) / elapsed
 	out.DeliveredPerSec = float64(delivered.Load()) / elapsed
 	out.ExpectedPerSec = out.PublishedPerSec * float64(groups)
+	if groups == 0 { // every reader of a stream gets each of its messages
+		out.ExpectedPerSec = out.PublishedPerSec * float64(n) / float64(streams)
+	}
 	out.RSSBytes = rss()
 	out.RedisClients = connectedClients(ctx, rdb)
 	runtime.GC()
