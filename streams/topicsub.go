@@ -56,7 +56,6 @@ type TopicSub struct {
 	ctx    context.Context // ends on Close or when the Store closes
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the coordinator ended
-	kick   chan struct{} // cap 1: heartbeat now
 
 	mu       sync.Mutex
 	parts    map[int]*partition
@@ -92,7 +91,6 @@ func (s *Store) SubscribeTopic(o TopicOptions) (*TopicSub, error) {
 		o:      o,
 		member: o.Consumer + "#" + hex.EncodeToString(b[:]),
 		done:   make(chan struct{}),
-		kick:   make(chan struct{}, 1),
 		parts:  make(map[int]*partition),
 		notify: make(chan struct{}, 1),
 	}
@@ -216,7 +214,6 @@ func (t *TopicSub) run() {
 			t.stopAll()
 			continue
 		case <-timer.C:
-		case <-t.kick:
 		}
 		started := time.Now()
 		owned, drop, err := t.heartbeat(giveUp, false)
@@ -385,13 +382,24 @@ func (t *TopicSub) stopPartition(part *partition) {
 	part.g.Close()
 }
 
+// stopAll stops every partition: first all deliveries (at once), then the
+// releases, which talk to Redis and may be slow when it is unreachable.
 func (t *TopicSub) stopAll() {
 	t.mu.Lock()
 	parts := t.parts
 	t.parts = make(map[int]*partition)
 	t.mu.Unlock()
 	for _, part := range parts {
-		t.stopPartition(part)
+		part.cancel()
+	}
+	for _, part := range parts {
+		<-part.done
+	}
+	t.mu.Lock()
+	t.queue = nil
+	t.mu.Unlock()
+	for _, part := range parts {
+		part.g.Close()
 	}
 	t.rebalanceCredit()
 }
