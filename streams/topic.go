@@ -242,15 +242,19 @@ func (s *Store) topicGroup(ctx context.Context, topic, group string, n int) (Top
 	if len(res) != 2 {
 		return tg, fmt.Errorf("streams: unexpected assignment reply %v", res)
 	}
-	for _, m := range res[0].([]any) {
-		tg.Members = append(tg.Members, m.(string))
+	members, _ := res[0].([]any)
+	for _, m := range members {
+		if m, ok := m.(string); ok {
+			tg.Members = append(tg.Members, m)
+		}
 	}
 	slices.Sort(tg.Members)
-	owners := res[1].([]any)
+	owners, _ := res[1].([]any)
 	for i := 0; i+1 < len(owners); i += 2 {
-		p, err := strconv.Atoi(owners[i].(string))
-		if err == nil && p >= 0 && p < n {
-			tg.Owners[p] = owners[i+1].(string)
+		ps, _ := owners[i].(string)
+		who, _ := owners[i+1].(string)
+		if p, err := strconv.Atoi(ps); err == nil && p >= 0 && p < n {
+			tg.Owners[p] = who
 		}
 	}
 	return tg, nil
