@@ -62,10 +62,10 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 		}
 		dur = &v
 	}
-	start := time.Now()
 	if partitions > 0 {
 		return s.publishTopic(ctx, req.GetTopic(), partitions, events, dur)
 	}
+	start := time.Now()
 	var ids []string
 	var replicas int
 	var err error

@@ -58,9 +58,13 @@ func (s *Server) publishTopic(ctx context.Context, topic string, n int, events [
 	}
 	metrics.PublishTime.Observe(time.Since(start).Seconds())
 	resp := &sluicev1.PublishResponse{Ids: ids, Replicas: int32(replicas), Partitions: make([]int32, len(parts))}
+	perPartition := make(map[int]int)
 	for i, p := range parts {
 		resp.Partitions[i] = int32(p)
-		metrics.Published.WithLabelValues(metrics.Stream(streams.PartitionStream(topic, p))).Inc()
+		perPartition[p]++
+	}
+	for p, k := range perPartition {
+		metrics.Published.WithLabelValues(metrics.Stream(streams.PartitionStream(topic, p))).Add(float64(k))
 	}
 	return resp, nil
 }

@@ -294,7 +294,7 @@ func (t *TopicSub) apply(owned, drop []int) (idle []int, err error) {
 			idle = append(idle, p)
 		default:
 			if err := t.startPartition(p); err != nil {
-				if errors.Is(err, ErrUnavailable) {
+				if errors.Is(err, ErrUnavailable) || (errors.Is(err, context.DeadlineExceeded) && t.ctx.Err() == nil) {
 					continue // the lease stays ours; try again at the next heartbeat
 				}
 				return nil, err
