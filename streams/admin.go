@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -150,13 +152,7 @@ func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error
 			}
 		}
 		if cs, err := s.rdb.XInfoConsumers(ctx, stream, g.Name).Result(); err == nil {
-			for _, c := range cs {
-				idle := c.Idle
-				if idle < 0 {
-					idle = -1
-				}
-				gi.Consumers = append(gi.Consumers, ConsumerInfo{Name: c.Name, Pending: c.Pending, Idle: idle})
-			}
+			gi.Consumers = mergeLanes(cs)
 		}
 		info.Groups = append(info.Groups, gi)
 	}
@@ -188,16 +184,35 @@ type PendingEntry struct {
 
 // Pending returns up to count pending entries of group after position
 // after, optionally only one consumer's, optionally only those due for
-// redelivery.
+// redelivery. Entries in a consumer's wait lane are listed as its own.
 func (s *Store) Pending(ctx context.Context, stream, group, consumer string, dueOnly bool, after ID, count int) ([]PendingEntry, error) {
-	args := &redis.XPendingExtArgs{Stream: stream, Group: group, Start: after.next().String(), End: "+",
-		Count: int64(count), Consumer: consumer}
-	if dueOnly {
-		args.Idle = MaxWait
-	}
-	ps, err := s.rdb.XPendingExt(ctx, args).Result()
+	thresholds, err := s.thresholds(ctx, stream, group)
 	if err != nil {
-		return nil, classify(err)
+		return nil, err
+	}
+	args := redis.XPendingExtArgs{Stream: stream, Group: group, Start: after.next().String(), End: "+",
+		Count: int64(count)}
+	if dueOnly {
+		// No entry is due below the smallest threshold; the rest is
+		// filtered below.
+		args.Idle = MaxWait
+		for _, t := range thresholds {
+			args.Idle = min(args.Idle, t)
+		}
+	}
+	var ps []redis.XPendingExt
+	owners := []string{""}
+	if consumer != "" {
+		owners = []string{consumer, waitLane(consumer)}
+	}
+	for _, c := range owners {
+		a := args
+		a.Consumer = c
+		p, err := s.rdb.XPendingExt(ctx, &a).Result()
+		if err != nil {
+			return nil, classify(err)
+		}
+		ps = append(ps, p...)
 	}
 	out := make([]PendingEntry, 0, len(ps))
 	for _, p := range ps {
@@ -205,10 +220,72 @@ func (s *Store) Pending(ctx context.Context, stream, group, consumer string, due
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, PendingEntry{ID: id, Consumer: p.Consumer, Count: p.RetryCount,
-			DueIn: max(0, MaxWait-p.Idle), Published: id.Time()})
+		t, ok := thresholds[p.Consumer]
+		if !ok || strings.HasSuffix(p.Consumer, "~") {
+			t = MaxWait
+		}
+		e := PendingEntry{ID: id, Consumer: laneOwner(p.Consumer), Count: p.RetryCount,
+			DueIn: max(0, t-p.Idle), Published: id.Time()}
+		if dueOnly && e.DueIn > 0 {
+			continue
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b PendingEntry) int {
+		switch {
+		case a.ID.Less(b.ID):
+			return -1
+		case b.ID.Less(a.ID):
+			return 1
+		}
+		return 0
+	})
+	return out[:min(len(out), count)], nil
+}
+
+// thresholds are the registered thresholds of group's consumers (see
+// scripts.go), by consumer.
+func (s *Store) thresholds(ctx context.Context, stream, group string) (map[string]time.Duration, error) {
+	all, err := s.rdb.HGetAll(ctx, waitsKey(stream)).Result()
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := make(map[string]time.Duration)
+	for k, v := range all {
+		c, ok := strings.CutPrefix(k, group+" ")
+		if !ok {
+			continue
+		}
+		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out[c] = time.Duration(ms) * time.Millisecond
+		}
 	}
 	return out, nil
+}
+
+// mergeLanes lists consumers with their wait lanes folded in: a lane's
+// pending entries count as its consumer's.
+func mergeLanes(cs []redis.XInfoConsumer) []ConsumerInfo {
+	var out []ConsumerInfo
+	at := make(map[string]int)
+	for _, c := range cs {
+		idle := c.Idle
+		if idle < 0 {
+			idle = -1
+		}
+		name := laneOwner(c.Name)
+		i, ok := at[name]
+		if !ok {
+			at[name] = len(out)
+			out = append(out, ConsumerInfo{Name: name, Pending: c.Pending, Idle: idle})
+			continue
+		}
+		out[i].Pending += c.Pending
+		if name == c.Name { // the consumer's own idle time, not its lane's
+			out[i].Idle = idle
+		}
+	}
+	return out
 }
 
 // CreateGroup creates group at start (see EnsureGroup); created is false if

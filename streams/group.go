@@ -112,7 +112,9 @@ type GroupSub struct {
 	max       int
 	policy    Policy
 	ephemeral bool
-	lastRead  ID // newest entry read for it; only the dispatcher's goroutine uses it
+	// registered is when the dispatcher last wrote the consumer's threshold
+	// to Redis; only the dispatcher's goroutine uses it.
+	registered time.Time
 
 	// Guarded by d.mu.
 	inflight int
@@ -184,7 +186,7 @@ func (g *GroupSub) Close() {
 	if !g.ephemeral {
 		return
 	}
-	err := delIdleConsumer.Run(ctx, g.d.s.rdb, []string{g.d.key.stream}, g.d.key.group, g.consumer).Err()
+	err := delIdleConsumer.Run(ctx, g.d.s.rdb, []string{g.d.key.stream, waitsKey(g.d.key.stream)}, g.d.key.group, g.consumer).Err()
 	if err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
 		g.d.s.log.Debug("could not delete ephemeral consumer", "consumer", g.consumer, "err", err)
 	}
@@ -285,8 +287,8 @@ type dispatcher struct {
 	subs      []*GroupSub
 	next      int         // round-robin position in subs
 	held      map[ID]held // delivered, not yet settled
-	claimAt   time.Time   // next XAUTOCLAIM
-	cursor    string      // XAUTOCLAIM scan position
+	claimAt   time.Time   // next reclaim scan
+	cursor    string      // reclaim scan position
 	lastSweep time.Time
 	idleSince map[string]time.Time // consumers whose idle time Redis does not report
 }
@@ -412,82 +414,41 @@ func (d *dispatcher) nextClaim() time.Time {
 	return d.claimAt
 }
 
-// readNew reads entries never delivered to the group (XREADGROUP >) and
-// sets their idle time so they become claimable after the subscription's
-// deadline (XCLAIM ... IDLE to the same consumer), before anyone sees them.
-//
-// The first read of a subscription runs both in one script. Passing hundreds
-// of entries through Lua cost Redis more than the commands themselves
-// (BENCHMARKS.md), so once the subscription's newest read ID is known, reads
-// are a plain XREADGROUP pipelined with a script that finds the entries it
-// delivered without seeing them (the consumer's pending entries after that
-// ID with one delivery: new entries are always the group's newest) and sets
-// their idle time.
-// Both go out in one write, so they run together even if sluiced dies right
-// after sending them.
+// registerEvery is how often a subscription's consumer threshold is written
+// again (with a read), so it comes back if the waits hash is lost.
+const registerEvery = 10 * time.Second
+
+// readNew reads entries never delivered to the group (XREADGROUP >). They
+// become due for redelivery after the subscription's first-delivery wait
+// without any further command: that is the consumer's registered threshold
+// (see scripts.go), written in the same pipeline, before the read, when it
+// is not known to be there.
 func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
-	read := d.readPipelined
-	if g.lastRead == (ID{}) {
-		read = d.readScripted
-	}
-	batch, err := read(ctx, g, count)
-	if len(batch) > 0 {
-		g.lastRead = batch[len(batch)-1].ID
-	}
-	return batch, err
-}
-
-// readScripted is readNew in one script: atomic and one round trip.
-func (d *dispatcher) readScripted(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
-	idle := MaxWait - g.policy.wait(1)
-	res, err := readScript.Run(ctx, d.s.reader, []string{d.key.stream},
-		d.key.group, g.consumer, count, idle.Milliseconds()).Result()
-	if err == redis.Nil {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, classify(err)
-	}
-	list, _ := res.([]any)
-	now := time.Now()
-	out := make([]Delivery, 0, len(list))
-	for _, v := range list {
-		e, err := parseEntry(v)
-		if err != nil {
-			return nil, err
-		}
-		id, err := ParseID(e.id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Delivery{Entry: decodeEntry(id, e.fields), Attempt: 1, NackDelay: g.policy.Backoff(1), readAt: now})
-	}
-	return out, nil
-}
-
-// readPipelined is readNew as XREADGROUP and shapeScript in one pipeline.
-func (d *dispatcher) readPipelined(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
-	idle := MaxWait - g.policy.wait(1)
 	pipe := d.s.reader.Pipeline()
+	register := time.Since(g.registered) > registerEvery
+	var regCmd *redis.IntCmd
+	if register {
+		regCmd = pipe.HSet(ctx, waitsKey(d.key.stream), d.key.group+" "+g.consumer, g.policy.wait(1).Milliseconds())
+	}
 	readCmd := pipe.XReadGroup(ctx, &redis.XReadGroupArgs{Group: d.key.group, Consumer: g.consumer,
 		Streams: []string{d.key.stream, ">"}, Count: int64(count), Block: -1})
-	// EVAL rather than EVALSHA: a missing script (a restarted or failed-over
-	// Redis) must not leave read entries unshaped.
-	shapeCmd := pipe.Eval(ctx, shapeScript, []string{d.key.stream}, d.key.group, g.consumer,
-		g.lastRead.Next().String(), count+16, idle.Milliseconds())
 	_, _ = pipe.Exec(ctx)
+	if register {
+		if err := regCmd.Err(); err != nil {
+			// Deliver all the same: unsettled, they come back after
+			// MaxWait instead of the deadline.
+			d.s.log.Warn("could not register the ack deadline of a consumer; its unacked messages are redelivered after the maximum wait",
+				"stream", d.key.stream, "group", d.key.group, "consumer", g.consumer, "max_wait", MaxWait, "err", err)
+		} else {
+			g.registered = time.Now()
+		}
+	}
 	res, err := readCmd.Result()
 	if err == redis.Nil {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, classify(err)
-	}
-	if err := shapeCmd.Err(); err != nil && err != redis.Nil {
-		// Deliver all the same: they are this consumer's now. Unsettled,
-		// they come back after MaxWait instead of the deadline.
-		d.s.log.Warn("could not set the ack deadline of read entries; unacked, they are redelivered after the maximum wait",
-			"stream", d.key.stream, "group", d.key.group, "max_wait", MaxWait, "err", err)
 	}
 	if len(res) == 0 {
 		return nil, nil
@@ -504,21 +465,17 @@ func (d *dispatcher) readPipelined(ctx context.Context, g *GroupSub, count int) 
 	return out, nil
 }
 
-// claim runs one step of the XAUTOCLAIM scan for g.
+// claim runs one step of the reclaim scan (claimScript) for g.
 func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
 	d.mu.Lock()
 	cursor := d.cursor
 	d.mu.Unlock()
 	p := g.policy
-	sweep := "0"
-	if !d.s.server(ctx).isRedis {
-		sweep = "1"
-	}
 	res, err := claimScript.Run(ctx, d.s.reader,
-		[]string{d.key.stream, DeadLetterKey(d.key.stream), reasonsKey(d.key.stream)},
+		[]string{d.key.stream, DeadLetterKey(d.key.stream), reasonsKey(d.key.stream), waitsKey(d.key.stream)},
 		d.key.group, g.consumer, MaxWait.Milliseconds(), cursor, count, p.MaxDeliveries,
 		p.AckDeadline.Milliseconds(), p.BackoffMin.Milliseconds(), p.BackoffMax.Milliseconds(),
-		time.Now().UnixMilli(), sweep).Result()
+		time.Now().UnixMilli()).Result()
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -574,14 +531,14 @@ func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Deliv
 }
 
 // afterRead deletes again the consumer of an ephemeral subscription that
-// closed while a read for it was in flight: XAUTOCLAIM creates the consumer
-// it names, so the read may have recreated it after Close deleted it.
+// closed while a read for it was in flight: XREADGROUP and XCLAIM create
+// the consumer they name, so the read may have recreated it after Close deleted it.
 func (d *dispatcher) afterRead(ctx context.Context, g *GroupSub) {
 	d.mu.Lock()
 	gone := g.removed && g.ephemeral
 	d.mu.Unlock()
 	if gone {
-		_ = delIdleConsumer.Run(ctx, d.s.rdb, []string{d.key.stream}, d.key.group, g.consumer).Err()
+		_ = delIdleConsumer.Run(ctx, d.s.rdb, []string{d.key.stream, waitsKey(d.key.stream)}, d.key.group, g.consumer).Err()
 	}
 }
 
@@ -654,20 +611,24 @@ func (d *dispatcher) reconcile(ctx context.Context) {
 			}
 			return 0
 		})
-		pend, err := d.s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
-			Stream:   d.key.stream,
-			Group:    d.key.group,
-			Start:    ids[0].String(),
-			End:      ids[len(ids)-1].String(),
-			Count:    int64(2*len(ids) + 100),
-			Consumer: consumer,
-		}).Result()
-		if err != nil {
-			return // the next round tries again
-		}
-		still := make(map[string]bool, len(pend))
-		for _, p := range pend {
-			still[p.ID] = true
+		// Held entries are the consumer's or, extended past its threshold,
+		// its wait lane's.
+		still := make(map[string]bool, len(ids))
+		for _, c := range []string{consumer, waitLane(consumer)} {
+			pend, err := d.s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
+				Stream:   d.key.stream,
+				Group:    d.key.group,
+				Start:    ids[0].String(),
+				End:      ids[len(ids)-1].String(),
+				Count:    int64(2*len(ids) + 100),
+				Consumer: c,
+			}).Result()
+			if err != nil {
+				return // the next round tries again
+			}
+			for _, p := range pend {
+				still[p.ID] = true
+			}
 		}
 		var gone []ID
 		for _, id := range ids {
@@ -718,7 +679,7 @@ func (d *dispatcher) sweep(ctx context.Context) {
 		if c.Pending > 0 || idle < d.s.idleConsumerTTL || live[c.Name] {
 			continue
 		}
-		n, err := delIdleConsumer.Run(ctx, d.s.rdb, []string{d.key.stream}, d.key.group, c.Name).Int64()
+		n, err := delIdleConsumer.Run(ctx, d.s.rdb, []string{d.key.stream, waitsKey(d.key.stream)}, d.key.group, c.Name).Int64()
 		if err == nil && n >= 0 {
 			d.s.log.Info("deleted idle consumer", "stream", d.key.stream, "group", d.key.group,
 				"consumer", c.Name, "idle", idle.Round(time.Millisecond))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,16 +69,19 @@ func TestDeadlineStartsWhenSent(t *testing.T) {
 				p := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 1}).Val()
 				return p[0].Idle
 			}
-			// Just read: due after the deadline, i.e. idle = MaxWait - 5 s.
-			due := streams.MaxWait - 5*time.Second
-			if got := idle(); got < due-100*time.Millisecond || got > due+time.Second {
+			// Just read: pending since the read, due at the consumer's
+			// registered threshold (5 s).
+			if got := idle(); got > time.Second {
 				t.Fatalf("idle after read = %v", got)
 			}
 			time.Sleep(1500 * time.Millisecond) // a slow send, well within the deadline
+			if got := idle(); got < 1400*time.Millisecond {
+				t.Fatalf("idle before Sent = %v", got)
+			}
 			if err := sub.Sent(ctx, ds); err != nil {
 				t.Fatal(err)
 			}
-			if got := idle(); got > due+700*time.Millisecond {
+			if got := idle(); got > 700*time.Millisecond {
 				t.Fatalf("idle after a slow send = %v: the deadline was not pushed back", got)
 			}
 			p := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 1}).Val()
@@ -90,75 +92,83 @@ func TestDeadlineStartsWhenSent(t *testing.T) {
 	}
 }
 
-// After a subscription's first read, new entries are read with a plain
-// XREADGROUP pipelined with a script that sets their deadline. Entries
-// claimed to the same consumer in between (older, delivered before) must
-// keep their delivery count and idle time, however many there are.
-func TestPipelinedReadsSetDeadlines(t *testing.T) {
+// Deadlines without a command per read: a consumer's entries are due at the
+// threshold it registered; waits beyond it move to its wait lane, which
+// Pending still shows as the consumer's; and the entries of a consumer that
+// registered nothing (not created by Sluice) are due only after MaxWait,
+// never early.
+func TestDeadlinesByConsumer(t *testing.T) {
 	for _, b := range testredis.Backends {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			// Credit 1: the dispatcher reads nothing more until the first
-			// message is acked.
-			r, s, sub := subscribeNew(t, b, 1)
+			r, s, sub := subscribeNew(t, b, 10)
 			ctx := t.Context()
-			publish := func(n int) []string {
-				events := make([]streams.Event, n)
-				for i := range events {
-					events[i] = streams.Event{Type: "T"}
-				}
-				ids, err := s.Publish(ctx, "s", events)
+			ids, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}, {Type: "T"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ds []streams.Delivery
+			for len(ds) < 2 {
+				more, err := sub.Next(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return ids
+				ds = append(ds, more...)
 			}
-			publish(1)
-			first, err := sub.Next(ctx)
-			if err != nil || len(first) != 1 {
-				t.Fatalf("first read: %v %v", first, err)
+			if got := r.Client.HGet(ctx, "{s}:sluice:waits", "g c").Val(); got != "5000" {
+				t.Fatalf("registered threshold = %q, want 5000", got)
 			}
-			// 40 entries delivered to another consumer, then claimed to c
-			// with 3 deliveries, as a redelivery would be.
-			claimed := publish(40)
-			if err := r.Client.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "other", Streams: []string{"s", ">"}, Count: 40}).Err(); err != nil {
-				t.Fatal(err)
+			ref := func(i int, wait time.Duration) streams.Ref {
+				return streams.Ref{Stream: "s", Group: "g", ID: ds[i].ID, Attempt: ds[i].Attempt, Wait: wait}
 			}
-			args := []any{"XCLAIM", "s", "g", "c", 0}
-			for _, id := range claimed {
-				args = append(args, id)
+			// Longer than the threshold: the wait lane, due after a minute.
+			// Shorter: stays with c, due after 2 s.
+			if res, err := s.Nack(ctx, []streams.Ref{ref(0, time.Minute), ref(1, 2*time.Second)}, ""); err != nil || res[0] != streams.Done || res[1] != streams.Done {
+				t.Fatalf("nack: %v %v", res, err)
 			}
-			if err := r.Client.Do(ctx, append(args, "JUSTID", "RETRYCOUNT", 3)...).Err(); err != nil {
-				t.Fatal(err)
+			raw := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 10}).Val()
+			if len(raw) != 2 || raw[0].Consumer != "c~" || raw[1].Consumer != "c" {
+				t.Fatalf("owners after nacks: %+v", raw)
 			}
-			fresh := publish(1)
-			res, err := s.Ack(ctx, []streams.Ref{{Stream: "s", Group: "g", ID: first[0].ID, Attempt: 1}})
-			if err != nil || res[0] != streams.Done {
-				t.Fatalf("ack: %v %v", res, err)
+			pend, err := s.Pending(ctx, "s", "g", "c", false, streams.ID{}, 10)
+			if err != nil || len(pend) != 2 {
+				t.Fatalf("Pending: %+v %v", pend, err)
 			}
-			ds, err := sub.Next(ctx)
-			if err != nil || len(ds) != 1 || ds[0].ID.String() != fresh[0] {
-				t.Fatalf("second read: %v %v", ds, err)
-			}
-			pending := r.Client.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 100, Consumer: "c"}).Val()
-			due := streams.MaxWait - 5*time.Second
-			seen := 0
-			for _, p := range pending {
-				switch {
-				case slices.Contains(claimed, p.ID):
-					if p.RetryCount != 3 || p.Idle > 5*time.Second {
-						t.Fatalf("claimed entry changed: %+v", p)
-					}
-					seen++
-				case slices.Contains(fresh, p.ID):
-					if p.RetryCount != 1 || p.Idle < due-100*time.Millisecond || p.Idle > due+time.Second {
-						t.Fatalf("new entry not due after the deadline: %+v", p)
-					}
-					seen++
+			for i, want := range []time.Duration{time.Minute, 2 * time.Second} {
+				p := pend[i]
+				if p.ID.String() != ids[i] || p.Consumer != "c" || p.Count != 1 || p.DueIn > want || p.DueIn < want-time.Second {
+					t.Fatalf("pending[%d] = %+v, want due in %v", i, p, want)
 				}
 			}
-			if seen != 41 {
-				t.Fatalf("saw %d of 41 pending entries: %+v", seen, pending)
+			// The short one comes back, as attempt 2, after about 2 s; the
+			// long one does not.
+			start := time.Now()
+			again, err := sub.Next(ctx)
+			if err != nil || len(again) != 1 || again[0].ID.String() != ids[1] || again[0].Attempt != 2 {
+				t.Fatalf("redelivery: %+v %v", again, err)
+			}
+			if el := time.Since(start); el < time.Second || el > 4*time.Second {
+				t.Fatalf("redelivered after %v, want about 2 s", el)
+			}
+			// A consumer Sluice did not create: nothing registered, so an
+			// entry it holds is not taken from it after c's 5 s deadline...
+			other := ids[:1]
+			if err := r.Client.Do(ctx, "XCLAIM", "s", "g", "other", 0, other[0], "IDLE", 6000, "JUSTID", "RETRYCOUNT", 1).Err(); err != nil {
+				t.Fatal(err)
+			}
+			wctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+			got, err := sub.Next(wctx)
+			cancel()
+			if err == nil {
+				t.Fatalf("entry of an unregistered consumer taken before MaxWait: %+v", got)
+			}
+			// ...but is once it has waited MaxWait.
+			if err := r.Client.Do(ctx, "XCLAIM", "s", "g", "other", 0, other[0], "IDLE", streams.MaxWait.Milliseconds(), "JUSTID", "RETRYCOUNT", 1).Err(); err != nil {
+				t.Fatal(err)
+			}
+			got, err = sub.Next(ctx)
+			if err != nil || len(got) != 1 || got[0].ID.String() != other[0] || got[0].Attempt != 2 {
+				t.Fatalf("after MaxWait: %+v %v", got, err)
 			}
 		})
 	}

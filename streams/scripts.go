@@ -2,6 +2,7 @@ package streams
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -10,12 +11,25 @@ import (
 // touches only keys of one stream's hash slot (the stream and "{stream}:..."
 // keys), so they run on Redis Cluster too.
 //
-// Timing trick: Redis only knows one kind of time-out, a pending entry's idle
-// time. Every Sluice reclaim (XAUTOCLAIM) uses one min-idle, MaxWait; to make
-// an entry claimable after d instead, a script sets its idle time to
-// MaxWait - d (XCLAIM ... IDLE, to the same owner, JUSTID, with RETRYCOUNT so
-// the delivery count stays what it was). Ack deadlines, nack delays and
-// backoff all work this way, durably, on any replica.
+// Timing: Redis only knows one kind of time-out, a pending entry's idle time
+// (since its last delivery), and XCLAIM ... IDLE can only make it larger.
+// So each consumer has a threshold, the idle time at which its pending
+// entries become due for redelivery:
+//   - a subscription's consumer C: its first-delivery wait (ack deadline +
+//     minimum backoff), registered in the hash {stream}:sluice:waits under
+//     "group C" when it reads. Entries it reads with XREADGROUP are due after
+//     exactly that, with no further command. Without a registration (a
+//     consumer Sluice did not create, or one whose field is gone) the
+//     threshold is MaxWait: late, never early.
+//   - its wait lane "C~" (a name Sluice's validation never lets a client
+//     choose): MaxWait. Entries of C that must wait longer than C's
+//     threshold (a long nack delay or extension, a growing backoff) are
+//     moved there with idle MaxWait - wait.
+// An entry that must become due after w <= threshold stays with (or goes
+// back to) C with idle threshold - w. Every move is XCLAIM ... JUSTID
+// RETRYCOUNT n, which keeps the delivery count what it was; the reclaim
+// (claimScript) scans the pending list with XPENDING and claims what is due
+// by its owner's threshold. All of it is durable and works from any replica.
 
 // luaLib is prepended to every script.
 const luaLib = `
@@ -29,6 +43,28 @@ local function fail(e)
   return redis.error_reply(m)
 end
 
+-- lane is the owner and idle time that make an entry of consumer c (or of
+-- its lane) due after wait ms. KEYS-independent: waits is the waits key.
+local function lane(waits, group, c, wait, M)
+  local base = c
+  if string.sub(c, -1) == '~' then base = string.sub(c, 1, -2) end
+  local t = tonumber(redis.call('HGET', waits, group .. ' ' .. base)) or M
+  if wait <= t then return base, t - wait end
+  return base .. '~', M - wait
+end
+
+-- threshold is the idle time at which entries owned by c are due; cache
+-- holds the lookups of one script run.
+local function threshold(waits, group, c, M, cache)
+  if string.sub(c, -1) == '~' then return M end
+  local t = cache[c]
+  if t == nil then
+    t = tonumber(redis.call('HGET', waits, group .. ' ' .. c)) or M
+    cache[c] = t
+  end
+  return t
+end
+
 local function deadletter(dlq, stream, id, group, attempts, reason, now, fields)
   local rec = {'dlq_source_stream', stream, 'dlq_source_id', id, 'dlq_group', group,
     'dlq_attempts', attempts, 'dlq_reason', reason, 'dlq_time', now}
@@ -39,115 +75,67 @@ end
 
 func newScript(body string) *redis.Script { return redis.NewScript(luaLib + body) }
 
-// readScript reads new entries for a consumer (XREADGROUP >) and sets their
-// idle time so they become claimable after the subscription's deadline.
-// KEYS: stream. ARGV: group, consumer, count, idle ms (0: leave as read).
-var readScript = newScript(`
-local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
-if not ok then return fail(r) end
-if not r then return false end
-local msgs = r[1][2]
-local idle = tonumber(ARGV[4])
-if idle > 0 and #msgs > 0 then
-  local args = {KEYS[1], ARGV[1], ARGV[2], 0}
-  for _, m in ipairs(msgs) do args[#args + 1] = m[1] end
-  for _, a in ipairs({'IDLE', idle, 'JUSTID', 'RETRYCOUNT', 1}) do args[#args + 1] = a end
-  redis.call('XCLAIM', unpack(args))
-end
-return msgs
-`)
-
-// shapeScript sets the idle time of the entries that a pipelined
-// XREADGROUP > just gave a consumer, as readScript does. They are its
-// pending entries after the newest one it read before, with one delivery:
-// entries claimed to it since may lie in that range too (they were
-// delivered before, so they are older than the new ones), but have two or
-// more and are left alone. KEYS: stream. ARGV: group, consumer, first ID,
-// page size, idle ms. Returns how many it set.
-const shapeScript = `
-local ids, start, n, prev = {}, ARGV[3], tonumber(ARGV[4]), nil
-while true do
-  -- Pages restart at the previous page's last entry (inclusive: not every
-  -- server takes "(" here) and skip it.
-  local p = redis.call('XPENDING', KEYS[1], ARGV[1], start, '+', n, ARGV[2])
-  for _, e in ipairs(p) do
-    if e[1] ~= prev and tonumber(e[4]) == 1 then ids[#ids + 1] = e[1] end
-  end
-  if #p < n then break end
-  prev = p[#p][1]
-  start = prev
-end
-for i = 1, #ids, 1000 do
-  local args = {KEYS[1], ARGV[1], ARGV[2], 0}
-  for j = i, math.min(i + 999, #ids) do args[#args + 1] = ids[j] end
-  for _, a in ipairs({'IDLE', ARGV[5], 'JUSTID', 'RETRYCOUNT', 1}) do args[#args + 1] = a end
-  redis.call('XCLAIM', unpack(args))
-end
-return #ids
-`
-
-// claimScript redelivers timed-out or released entries to a consumer
-// (XAUTOCLAIM), dead-letters those past max deliveries (XADD to the
-// dead-letter stream, then XACK: an error in between leaves the entry
-// pending, never lost), acks pending entries whose stream entry is gone, and
-// sets the idle time of the claimed ones for their new deadline.
-// KEYS: stream, dlq, reasons. ARGV: group, consumer, max wait ms, cursor,
-// count, max deliveries, deadline ms, backoff min ms, backoff max ms, now ms,
-// sweep ("1" on servers whose XAUTOCLAIM skips, but keeps pending, entries
-// whose stream entry is gone, as miniredis does: ack those explicitly).
-// Returns {next cursor, {{id, fields, attempt}...}, dead-lettered, gone}.
+// claimScript is one step of the reclaim scan: it looks at up to count
+// pending entries of the group from cursor on, and for each that is due by
+// its owner's threshold: acks it if its stream entry is gone, dead-letters it
+// (XADD to the dead-letter stream, then XACK: an error in between leaves the
+// entry pending, never lost) if it was delivered max deliveries times, or
+// else claims it for consumer with its new deadline (ack deadline plus the
+// backoff of its attempt).
+// KEYS: stream, dlq, reasons, waits. ARGV: group, consumer, max wait ms,
+// cursor, count, max deliveries, deadline ms, backoff min ms, backoff max ms,
+// now ms. Returns {next cursor ("0-0" at the end), {{id, fields,
+// attempt}...}, dead-lettered, gone}.
 var claimScript = newScript(`
-local ok, r = pcall(redis.call, 'XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
-if not ok then return fail(r) end
-local M, maxd, D = tonumber(ARGV[3]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local group, me, M = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local count, maxd, D = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local bmin, bmax = tonumber(ARGV[8]), tonumber(ARGV[9])
-local out, dead, gone = {}, 0, 0
-if type(r[3]) == 'table' then gone = #r[3] end
-if ARGV[11] == '1' then
-  for _, p in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', M, '-', '+', ARGV[5])) do
-    if #redis.call('XRANGE', KEYS[1], p[1], p[1]) == 0 then
-      redis.call('XACK', KEYS[1], ARGV[1], p[1])
-      gone = gone + 1
-    end
-  end
+local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], group, ARGV[4], '+', count + 1)
+if not ok then return fail(p) end
+local next = '0-0'
+if #p > count then
+  next = p[#p][1]
+  p[#p] = nil
 end
-for _, e in ipairs(r[2]) do
-  local id, fields = e[1], e[2]
-  if type(fields) ~= 'table' then
-    redis.call('XACK', KEYS[1], ARGV[1], id)
-    gone = gone + 1
-  else
-    local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)
-    local n = 1
-    if p[1] then n = tonumber(p[1][4]) end
-    local rkey = ARGV[1] .. ' ' .. id
-    if n > maxd then
+local cache, out, dead, gone = {}, {}, 0, 0
+for _, e in ipairs(p) do
+  local id, c = e[1], tonumber(e[4])
+  if tonumber(e[3]) >= threshold(KEYS[4], group, e[2], M, cache) then
+    local f = redis.call('XRANGE', KEYS[1], id, id)
+    local rkey = group .. ' ' .. id
+    if #f == 0 then
+      redis.call('XACK', KEYS[1], group, id)
+      redis.call('HDEL', KEYS[3], rkey)
+      gone = gone + 1
+    elseif c + 1 > maxd then
       local reason = 'max deliveries (' .. maxd .. ') exceeded'
       local last = redis.call('HGET', KEYS[3], rkey)
       if last then
         reason = reason .. '; last nack: ' .. last
         redis.call('HDEL', KEYS[3], rkey)
       end
-      deadletter(KEYS[2], KEYS[1], id, ARGV[1], n - 1, reason, ARGV[10], fields)
-      redis.call('XACK', KEYS[1], ARGV[1], id)
+      deadletter(KEYS[2], KEYS[1], id, group, c, reason, ARGV[10], f[1][2])
+      redis.call('XACK', KEYS[1], group, id)
       dead = dead + 1
     else
-      local wait = D + math.min(bmax, bmin * 2 ^ (n - 1))
-      wait = math.floor(math.min(wait, M))
-      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'IDLE', M - wait, 'JUSTID', 'RETRYCOUNT', n)
-      out[#out + 1] = {id, fields, n}
+      local n = c + 1
+      local wait = math.floor(math.min(D + math.min(bmax, bmin * 2 ^ (n - 1)), M))
+      local owner, idle = lane(KEYS[4], group, me, wait, M)
+      redis.call('XCLAIM', KEYS[1], group, owner, 0, id, 'IDLE', idle, 'JUSTID', 'RETRYCOUNT', n)
+      out[#out + 1] = {id, f[1][2], n}
     end
   end
 end
-return {r[1], out, dead, gone}
+return {next, out, dead, gone}
 `)
 
 // settleScript acks, nacks, extends or rejects deliveries. Each is fenced by
 // its delivery count: if the entry was delivered again since, nothing is
 // done and the result is stale. Results per entry: 0 not pending, 1 done,
 // 2 stale.
-// KEYS: stream, dlq, reasons. ARGV: group, op (ack|nack|extend|reject),
-// max wait ms, reason, now ms, then per entry: id, attempt, wait ms.
+// KEYS: stream, dlq, reasons, waits. ARGV: group, op
+// (ack|nack|extend|reject), max wait ms, reason, now ms, then per entry: id,
+// attempt, wait ms.
 var settleScript = newScript(`
 local group, op, M = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local reasons = redis.call('EXISTS', KEYS[3]) == 1
@@ -166,8 +154,8 @@ for i = 6, #ARGV, 3 do
       redis.call('XACK', KEYS[1], group, id)
       if reasons then redis.call('HDEL', KEYS[3], rkey) end
     elseif op == 'nack' or op == 'extend' then
-      wait = math.min(wait, M)
-      redis.call('XCLAIM', KEYS[1], group, p[1][2], 0, id, 'IDLE', M - wait, 'JUSTID', 'RETRYCOUNT', attempt)
+      local owner, idle = lane(KEYS[4], group, p[1][2], math.min(wait, M), M)
+      redis.call('XCLAIM', KEYS[1], group, owner, 0, id, 'IDLE', idle, 'JUSTID', 'RETRYCOUNT', attempt)
       if op == 'nack' and ARGV[4] ~= '' then
         redis.call('HSET', KEYS[3], rkey, ARGV[4])
         reasons = true
@@ -264,10 +252,12 @@ return ids
 
 // delIdleConsumer deletes a consumer only if it owns no pending entries:
 // XGROUP DELCONSUMER would silently drop them. One script, so no entry can
-// be delivered to it between the check and the delete.
+// be delivered to it between the check and the delete. Its registered
+// threshold goes with it. KEYS: stream, waits. ARGV: group, consumer.
 var delIdleConsumer = redis.NewScript(`
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
 if #p == 0 then
+  if string.sub(ARGV[2], -1) ~= '~' then redis.call('HDEL', KEYS[2], ARGV[1] .. ' ' .. ARGV[2]) end
   return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
 end
 return -1
@@ -281,6 +271,17 @@ return -1
 func DeadLetterKey(stream string) string { return "{" + stream + "}:sluice:dlq" }
 
 func reasonsKey(stream string) string { return "{" + stream + "}:sluice:reasons" }
+
+// waitsKey is the hash of consumers' thresholds (see the top of this file).
+func waitsKey(stream string) string { return "{" + stream + "}:sluice:waits" }
+
+// waitLane is the consumer that holds c's entries that wait longer than c's
+// threshold. Consumer names from clients cannot contain '~'.
+func waitLane(c string) string { return c + "~" }
+
+// laneOwner is the consumer whose entries the consumer c holds: c itself, or
+// the consumer of the wait lane c.
+func laneOwner(c string) string { return strings.TrimSuffix(c, "~") }
 
 func idempotencyKey(stream, key string) string { return "{" + stream + "}:sluice:idem:" + key }
 

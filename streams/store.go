@@ -450,7 +450,7 @@ func settleCall(key groupKey, op settleOp, reason string, items []settleItem) sc
 	for _, it := range items {
 		args = append(args, it.ID.String(), it.Attempt, min(it.Wait, MaxWait).Milliseconds())
 	}
-	return scriptCall{keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream)}, args: args}
+	return scriptCall{keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream), waitsKey(key.stream)}, args: args}
 }
 
 // ackCall is ackScript's call: the IDs' range, then each ID and attempt.
