@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -231,4 +232,60 @@ func TestReadersShareReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The reclaim scans the pending list a page at a time, not an entry per
+// round trip, when the subscription has little credit: one due entry behind
+// 3,000 pending ones that are not due is found in a few script calls.
+func TestReclaimScansPages(t *testing.T) {
+	r := testredis.Start(t) // commandstats: real Redis only
+	s := newStore(t, r)
+	ctx := t.Context()
+	if err := s.EnsureGroup(ctx, "s", "g", streams.Earliest); err != nil {
+		t.Fatal(err)
+	}
+	events := make([]streams.Event, 3001)
+	for i := range events {
+		events[i] = streams.Event{Type: "T"}
+	}
+	ids, err := s.Publish(ctx, "s", events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// All pending to a consumer Sluice did not create (due after MaxWait),
+	// the last one made due now.
+	if err := r.Client.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "other", Streams: []string{"s", ">"}, Count: 5000, Block: -1}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	last := ids[len(ids)-1]
+	if err := r.Client.Do(ctx, "XCLAIM", "s", "g", "other", 0, last, "IDLE", streams.MaxWait.Milliseconds(), "JUSTID", "RETRYCOUNT", 1).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Client.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: 1,
+		Policy: streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	ds, err := sub.Next(ctx)
+	if err != nil || len(ds) != 1 || ds[0].ID.String() != last || ds[0].Attempt != 2 {
+		t.Fatalf("Next: %+v %v", ds, err)
+	}
+	stats := r.Client.Info(ctx, "commandstats").Val()
+	var calls int
+	for _, line := range strings.Split(stats, "\n") {
+		if strings.HasPrefix(line, "cmdstat_evalsha:") || strings.HasPrefix(line, "cmdstat_eval:") {
+			var n int
+			if _, err := fmt.Sscanf(line[strings.Index(line, "calls="):], "calls=%d", &n); err == nil {
+				calls += n
+			}
+		}
+	}
+	if calls == 0 || calls > 40 {
+		t.Fatalf("%d script calls to find one due entry behind 3,000", calls)
+	}
+	t.Logf("%d script calls", calls)
 }

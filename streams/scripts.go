@@ -75,13 +75,13 @@ end
 
 func newScript(body string) *redis.Script { return redis.NewScript(luaLib + body) }
 
-// claimScript is one step of the reclaim scan: it looks at up to count
-// pending entries of the group from cursor on, and for each that is due by
+// claimScript is one step of the reclaim scan: it looks at a page of the
+// group's pending entries from cursor on, and for each that is due by
 // its owner's threshold: acks it if its stream entry is gone, dead-letters it
 // (XADD to the dead-letter stream, then XACK: an error in between leaves the
 // entry pending, never lost) if it was delivered max deliveries times, or
 // else claims it for consumer with its new deadline (ack deadline plus the
-// backoff of its attempt).
+// backoff of its attempt), up to count of them.
 // KEYS: stream, dlq, reasons, waits. ARGV: group, consumer, max wait ms,
 // cursor, count, max deliveries, deadline ms, backoff min ms, backoff max ms,
 // now ms. Returns {next cursor ("0-0" at the end), {{id, fields,
@@ -90,16 +90,24 @@ var claimScript = newScript(`
 local group, me, M = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local count, maxd, D = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local bmin, bmax = tonumber(ARGV[8]), tonumber(ARGV[9])
-local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], group, ARGV[4], '+', count + 1)
+-- A page of the pending list per step, as XAUTOCLAIM scans ten times its
+-- COUNT: a subscription with little credit must not crawl through a long
+-- pending list an entry per round trip.
+local page = math.min(math.max(count * 10, 100), 1000)
+local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], group, ARGV[4], '+', page + 1)
 if not ok then return fail(p) end
 local next = '0-0'
-if #p > count then
+if #p > page then
   next = p[#p][1]
   p[#p] = nil
 end
 local cache, out, dead, gone = {}, {}, 0, 0
 for _, e in ipairs(p) do
   local id, c = e[1], tonumber(e[4])
+  if #out >= count then
+    next = id -- the next step starts here
+    break
+  end
   if tonumber(e[3]) >= threshold(KEYS[4], group, e[2], M, cache) then
     local f = redis.call('XRANGE', KEYS[1], id, id)
     local rkey = group .. ' ' .. id
