@@ -31,6 +31,7 @@ const (
 	ackIDPlain  = 1
 	ackIDSigned = 2
 	ackTagLen   = 16
+	maxAckIDLen = 1024 // characters of base64
 )
 
 func encodeAckID(key []byte, stream, group string, id streams.ID, attempt int, nackDelay time.Duration) string {
@@ -85,12 +86,22 @@ var errAckID = errors.New("not an ack ID issued by Sluice")
 var errAckTag = errors.New("ack ID signature does not match: altered, or issued by a server with another ack key")
 
 func decodeAckID(key []byte, s string) (streams.Ref, error) {
-	if len(s) > 1024 {
+	return decodeAckIDAfter(key, s, nil)
+}
+
+// decodeAckIDAfter is decodeAckID that reuses prev's stream and group
+// strings when they are the same: the IDs of one Ack call mostly are.
+func decodeAckIDAfter(key []byte, s string, prev *streams.Ref) (streams.Ref, error) {
+	if len(s) > maxAckIDLen {
 		return streams.Ref{}, errAckID
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s) // Strict: one string per ID
 	if err != nil || len(b) == 0 {
 		return streams.Ref{}, errAckID
+	}
+	var prevStream, prevGroup string
+	if prev != nil {
+		prevStream, prevGroup = prev.Stream, prev.Group
 	}
 	switch {
 	case key == nil && b[0] == ackIDPlain:
@@ -110,12 +121,15 @@ func decodeAckID(key []byte, s string) (streams.Ref, error) {
 		return streams.Ref{}, errAckID
 	}
 	b = b[1:]
-	str := func() (string, bool) {
+	str := func(same string) (string, bool) {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {
 			return "", false
 		}
-		v := string(b[k : k+int(n)])
+		v := same
+		if raw := b[k : k+int(n)]; string(raw) != same {
+			v = string(raw)
+		}
 		b = b[k+int(n):]
 		return v, true
 	}
@@ -129,8 +143,8 @@ func decodeAckID(key []byte, s string) (streams.Ref, error) {
 	}
 	var r streams.Ref
 	var ok1, ok2, ok3, ok4, ok5, ok6 bool
-	r.Stream, ok1 = str()
-	r.Group, ok2 = str()
+	r.Stream, ok1 = str(prevStream)
+	r.Group, ok2 = str(prevGroup)
 	r.ID.Ms, ok3 = num()
 	r.ID.Seq, ok4 = num()
 	attempt, ok5 := num()

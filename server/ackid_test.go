@@ -71,6 +71,7 @@ func FuzzDecodeAckID(f *testing.F) {
 	f.Add("AQ")
 	f.Add("AQZvcmRlcnMCZzGjrp65oTQAAQ")
 	f.Fuzz(func(t *testing.T, s string) {
+		prev := streams.Ref{Stream: "orders", Group: "g"}
 		for _, k := range [][]byte{nil, key} {
 			r, err := decodeAckID(k, s)
 			if err != nil {
@@ -78,6 +79,10 @@ func FuzzDecodeAckID(f *testing.F) {
 			}
 			if again := encodeAckID(k, r.Stream, r.Group, r.ID, r.Attempt, r.Wait); again != s {
 				t.Fatalf("%q decodes to %+v which encodes to %q", s, r, again)
+			}
+			// Reusing another ID's strings never changes the result.
+			if after, err := decodeAckIDAfter(k, s, &prev); err != nil || after != r {
+				t.Fatalf("%q after %+v decodes to %+v, %v; alone to %+v", s, prev, after, err, r)
 			}
 		}
 	})

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 	"unicode/utf8"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/metrics"
@@ -200,14 +203,47 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 
 // fromEntry converts a stored entry into a delivered Event.
 func (s *Server) fromEntry(e *streams.Entry, format sluicev1.PayloadFormat) *sluicev1.Event {
-	ev := &sluicev1.Event{
-		Type:        e.Event.Type,
-		Version:     e.Event.Version,
-		ContentType: e.Event.ContentType,
-		Headers:     e.Event.Headers,
-		Key:         e.Event.Key,
-		PublishTime: timestamp(e.ID),
-	}
+	var b deliveryBatch
+	b.init(1)
+	return s.fillEvent(&b, 0, e, format)
+}
+
+// deliveryBatch holds the messages of one response and what they point to,
+// allocated once per response instead of four times per message.
+type deliveryBatch struct {
+	msgs     []sluicev1.Message
+	events   []sluicev1.Event
+	times    []timestamppb.Timestamp
+	payloads []sluicev1.Event_Payload
+}
+
+func (b *deliveryBatch) init(n int) {
+	b.msgs = make([]sluicev1.Message, n)
+	b.events = make([]sluicev1.Event, n)
+	b.times = make([]timestamppb.Timestamp, n)
+	b.payloads = make([]sluicev1.Event_Payload, n)
+}
+
+// message returns the i-th message with its event filled from e.
+func (s *Server) message(b *deliveryBatch, i int, e *streams.Entry, format sluicev1.PayloadFormat) *sluicev1.Message {
+	m := &b.msgs[i]
+	m.Id = e.ID.String()
+	m.Event = s.fillEvent(b, i, e, format)
+	m.ExtraFields = e.Extra
+	return m
+}
+
+// fillEvent fills and returns the i-th event of b from e.
+func (s *Server) fillEvent(b *deliveryBatch, i int, e *streams.Entry, format sluicev1.PayloadFormat) *sluicev1.Event {
+	ev := &b.events[i]
+	ev.Type = e.Event.Type
+	ev.Version = e.Event.Version
+	ev.ContentType = e.Event.ContentType
+	ev.Headers = e.Event.Headers
+	ev.Key = e.Event.Key
+	ms := int64(min(e.ID.Ms, math.MaxInt64))
+	ev.PublishTime = &b.times[i]
+	ev.PublishTime.Seconds, ev.PublishTime.Nanos = ms/1000, int32(ms%1000)*1e6
 	if format == sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON {
 		switch {
 		case (ev.ContentType == ContentTypeProtobuf || ev.ContentType == "") && s.schemas.Known(ev.Type):
@@ -220,6 +256,7 @@ func (s *Server) fromEntry(e *streams.Entry, format sluicev1.PayloadFormat) *slu
 			return ev
 		}
 	}
-	ev.Data = &sluicev1.Event_Payload{Payload: e.Event.Payload}
+	b.payloads[i].Payload = e.Event.Payload
+	ev.Data = &b.payloads[i]
 	return ev
 }

@@ -124,8 +124,9 @@ func (s *Server) decodeAckIDs(ctx context.Context, ids []string) ([]streams.Ref,
 	}
 	refs := make([]streams.Ref, len(ids))
 	checked := make(map[[2]string]bool)
+	var prev *streams.Ref
 	for i, id := range ids {
-		r, err := decodeAckID(s.ackKey, id)
+		r, err := decodeAckIDAfter(s.ackKey, id, prev)
 		if err != nil {
 			return nil, invalid(fmt.Sprintf("ack_ids[%d]", i), "%v; pass Message.ack_id unchanged", err)
 		}
@@ -136,6 +137,7 @@ func (s *Server) decodeAckIDs(ctx context.Context, ids []string) ([]streams.Ref,
 			checked[k] = true
 		}
 		refs[i] = r
+		prev = &refs[i]
 	}
 	return refs, nil
 }

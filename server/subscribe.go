@@ -243,17 +243,16 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 			continue
 		}
 		msgs := make([]*sluicev1.Message, len(ds))
+		var b deliveryBatch
+		b.init(len(ds))
 		for i := range ds {
 			d := &ds[i]
-			msgs[i] = &sluicev1.Message{
-				AckId:           encodeAckID(s.ackKey, d.Stream, group, d.ID, d.Attempt, d.NackDelay),
-				Id:              d.ID.String(),
-				Event:           s.fromEntry(&d.Entry, format),
-				DeliveryAttempt: int32(min(d.Attempt, math.MaxInt32)),
-				ExtraFields:     d.Extra,
-				Stream:          d.Stream,
-				Partition:       int32(d.Partition),
-			}
+			m := s.message(&b, i, &d.Entry, format)
+			m.AckId = encodeAckID(s.ackKey, d.Stream, group, d.ID, d.Attempt, d.NackDelay)
+			m.DeliveryAttempt = int32(min(d.Attempt, math.MaxInt32))
+			m.Stream = d.Stream
+			m.Partition = int32(d.Partition)
+			msgs[i] = m
 		}
 		if err := sendChunked(stream, msgs); err != nil {
 			return err
@@ -295,9 +294,11 @@ func (s *Server) read(ctx context.Context, req *sluicev1.SubscribeRequest, start
 	format := req.GetPayloadFormat()
 	err := s.store.Read(ctx, req.GetStream(), after, min(count, 500), func(entries []streams.Entry) error {
 		msgs := make([]*sluicev1.Message, len(entries))
+		var b deliveryBatch
+		b.init(len(entries))
 		for i := range entries {
-			e := &entries[i]
-			msgs[i] = &sluicev1.Message{Id: e.ID.String(), Event: s.fromEntry(e, format), ExtraFields: e.Extra, Stream: req.GetStream()}
+			msgs[i] = s.message(&b, i, &entries[i], format)
+			msgs[i].Stream = req.GetStream()
 		}
 		return sendChunked(stream, msgs)
 	})

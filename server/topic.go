@@ -135,10 +135,11 @@ func (s *Server) readTopic(ctx context.Context, req *sluicev1.SubscribeRequest, 
 			}
 			return s.store.Read(gctx, name, after, min(count, 500), func(entries []streams.Entry) error {
 				msgs := make([]*sluicev1.Message, len(entries))
+				var b deliveryBatch
+				b.init(len(entries))
 				for i := range entries {
-					e := &entries[i]
-					msgs[i] = &sluicev1.Message{Id: e.ID.String(), Event: s.fromEntry(e, format), ExtraFields: e.Extra,
-						Stream: name, Partition: int32(p)}
+					msgs[i] = s.message(&b, i, &entries[i], format)
+					msgs[i].Stream, msgs[i].Partition = name, int32(p)
 				}
 				select {
 				case batches <- msgs:

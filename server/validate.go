@@ -56,7 +56,7 @@ func tokenByte(c byte) bool { return alnum(c) || c == '.' || c == '_' || c == '-
 // isFullName reports whether s is a Protobuf full name: dot-separated
 // identifiers ([A-Za-z_][A-Za-z0-9_]*).
 func isFullName(s string) bool {
-	for _, part := range strings.Split(s, ".") {
+	for part := range strings.SplitSeq(s, ".") {
 		if part == "" || part[0] >= '0' && part[0] <= '9' || !every(part, func(c byte) bool { return alnum(c) || c == '_' }) {
 			return false
 		}
@@ -105,11 +105,13 @@ const (
 
 // versionOf derives the version from a type's package: "a.b.v2.T" -> "v2".
 func versionOf(typ string) string {
-	parts := strings.Split(typ, ".")
-	if len(parts) < 2 {
+	last := strings.LastIndexByte(typ, '.')
+	if last < 0 {
 		return ""
 	}
-	if p := parts[len(parts)-2]; isVersion(p) {
+	// The package's last part: "examples.orders.v2.OrderCreated" -> "v2".
+	p := typ[strings.LastIndexByte(typ[:last], '.')+1 : last]
+	if isVersion(p) {
 		return p
 	}
 	return ""

@@ -25,6 +25,22 @@ func BenchmarkAckIDDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkAckIDDecodeAfter decodes as an Ack call's second and later IDs
+// are: after one of the same stream and group.
+func BenchmarkAckIDDecodeAfter(b *testing.B) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 1700000000000, Seq: 7}, 1, time.Second)
+	prev, err := decodeAckID(key, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := decodeAckIDAfter(key, id, &prev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkValidateEvent(b *testing.B) {
 	s := &Server{maxPayloadBytes: DefaultMaxPayloadBytes}
 	ev := &sluicev1.Event{Type: "examples.orders.v1.OrderCreated", Key: "customer-42",

@@ -47,13 +47,22 @@ func (e *Entry) Time() time.Time { return e.ID.Time() }
 
 // fields returns the XADD field/value pairs for ev, in a stable order.
 func (ev *Event) fields() []any {
-	f := make([]any, 0, 8+2*len(ev.Headers))
-	f = append(f, FieldType, ev.Type)
+	return ev.appendFields(make([]any, 0, ev.fieldCount()), nil)
+}
+
+// fieldCount is the length of ev's field/value list, at most.
+func (ev *Event) fieldCount() int { return 10 + 2*len(ev.Headers) }
+
+// appendFields appends ev's field/value pairs to f. With b, a type, version
+// or content type equal to the previous event's reuses its boxed value:
+// events of one batch mostly share them.
+func (ev *Event) appendFields(f []any, b *boxes) []any {
+	f = append(f, FieldType, b.box(0, ev.Type))
 	if ev.Version != "" {
-		f = append(f, FieldVersion, ev.Version)
+		f = append(f, FieldVersion, b.box(1, ev.Version))
 	}
 	if ev.ContentType != "" {
-		f = append(f, FieldContentType, ev.ContentType)
+		f = append(f, FieldContentType, b.box(2, ev.ContentType))
 	}
 	if ev.Key != "" {
 		f = append(f, FieldKey, ev.Key)
@@ -64,6 +73,23 @@ func (ev *Event) fields() []any {
 	// Payload last: redis-cli shows the readable fields first.
 	f = append(f, FieldPayload, ev.Payload)
 	return f
+}
+
+// boxes keeps the last few strings converted to interface values, so that
+// a batch converts (and allocates) a repeated one once.
+type boxes struct {
+	last  [3]string
+	boxed [3]any
+}
+
+func (b *boxes) box(i int, s string) any {
+	if b == nil {
+		return s
+	}
+	if b.boxed[i] == nil || b.last[i] != s {
+		b.last[i], b.boxed[i] = s, s
+	}
+	return b.boxed[i]
 }
 
 // decodeEntry turns the field map go-redis returns into an Entry. It never

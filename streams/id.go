@@ -31,8 +31,8 @@ func ParseID(s string) (ID, error) {
 }
 
 func (id ID) String() string {
-	b := make([]byte, 0, 41)
-	b = strconv.AppendUint(b, id.Ms, 10)
+	var buf [41]byte
+	b := strconv.AppendUint(buf[:0], id.Ms, 10)
 	b = append(b, '-')
 	b = strconv.AppendUint(b, id.Seq, 10)
 	return string(b)

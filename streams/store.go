@@ -155,26 +155,39 @@ func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]s
 	return s.publish(ctx, s.rdb, stream, events)
 }
 
-func (s *Store) publish(ctx context.Context, c redis.Cmdable, stream string, events []Event) ([]string, error) {
+// commander runs commands built by hand as well as go-redis's own: a client
+// or one pooled connection.
+type commander interface {
+	redis.Cmdable
+	Process(ctx context.Context, cmd redis.Cmder) error
+}
+
+func (s *Store) publish(ctx context.Context, c commander, stream string, events []Event) ([]string, error) {
 	for i := range events {
 		if events[i].IdempotencyKey != "" {
 			return s.publishIdempotent(ctx, c, stream, events)
 		}
 	}
-	maxLen := s.maxLength(stream)
+	// Arguments every XADD of the batch shares, boxed once.
+	head := []any{"xadd", stream, "*"}
+	if maxLen := s.maxLength(stream); maxLen > 0 {
+		head = []any{"xadd", stream, "maxlen", "~", maxLen, "*"}
+	}
+	var b boxes
 	if len(events) == 1 {
 		// One event needs no transaction: a plain XADD is one command
 		// instead of three.
-		id, err := c.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: events[0].fields(), MaxLen: maxLen, Approx: maxLen > 0}).Result()
-		if err != nil {
+		cmd := xadd(ctx, head, &events[0], &b)
+		if err := c.Process(ctx, cmd); err != nil {
 			return nil, classify(err)
 		}
-		return []string{id}, nil
+		return []string{cmd.Val()}, nil
 	}
 	cmds := make([]*redis.StringCmd, len(events))
 	_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range events {
-			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: events[i].fields(), MaxLen: maxLen, Approx: maxLen > 0})
+			cmds[i] = xadd(ctx, head, &events[i], &b)
+			_ = p.Process(ctx, cmds[i])
 		}
 		return nil
 	})
@@ -188,7 +201,14 @@ func (s *Store) publish(ctx context.Context, c redis.Cmdable, stream string, eve
 	return ids, nil
 }
 
-func (s *Store) publishIdempotent(ctx context.Context, c redis.Cmdable, stream string, events []Event) ([]string, error) {
+// xadd builds the XADD of ev in one argument slice: head, then its fields.
+func xadd(ctx context.Context, head []any, ev *Event, b *boxes) *redis.StringCmd {
+	args := make([]any, len(head), len(head)+ev.fieldCount())
+	copy(args, head)
+	return redis.NewStringCmd(ctx, ev.appendFields(args, b)...)
+}
+
+func (s *Store) publishIdempotent(ctx context.Context, c commander, stream string, events []Event) ([]string, error) {
 	keys := []string{stream}
 	keyIndex := make(map[string]int)
 	args := []any{s.idempotencyWindow.Milliseconds(), s.maxLength(stream)}

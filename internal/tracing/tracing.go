@@ -6,6 +6,7 @@ package tracing
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -63,7 +64,7 @@ func StreamWait(stream, group, id string, published, delivered time.Time, attemp
 		return
 	}
 	ctx := Extract(context.Background(), headers)
-	_, span := otel.Tracer(Name).Start(ctx, "sluice.stream_wait "+stream,
+	_, span := tracer.Start(ctx, "sluice.stream_wait "+stream,
 		trace.WithTimestamp(published), trace.WithSpanKind(trace.SpanKindInternal))
 	setAttributes(span, stream, group, id, attempt)
 	span.End(trace.WithTimestamp(delivered))
@@ -87,8 +88,25 @@ func setAttributes(span trace.Span, stream, group, id string, attempt int) {
 // Process starts the consumer's span for handling a message, a child of
 // the publisher's span carried in headers.
 func Process(ctx context.Context, stream, group, id string, attempt int, headers map[string]string) (context.Context, trace.Span) {
-	ctx, span := otel.Tracer(Name).Start(Extract(ctx, headers), "sluice.process "+stream,
-		trace.WithSpanKind(trace.SpanKindConsumer))
+	ctx, span := tracer.Start(Extract(ctx, headers), processName(stream), consumerKind...)
 	setAttributes(span, stream, group, id, attempt)
 	return ctx, span
+}
+
+// Per message, so kept from call to call: the tracer (it follows the global
+// provider, also one set later), the span kind option, and the span name of
+// the last stream seen (a subscriber mostly reads one).
+var (
+	tracer       = otel.Tracer(Name)
+	consumerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
+	lastName     atomic.Pointer[[2]string]
+)
+
+func processName(stream string) string {
+	if p := lastName.Load(); p != nil && p[0] == stream {
+		return p[1]
+	}
+	p := &[2]string{stream, "sluice.process " + stream}
+	lastName.Store(p)
+	return p[1]
 }
