@@ -26,19 +26,29 @@ import (
 // With an ack key (WithAckKey) the version byte is 2 and a tag follows:
 // the first 16 bytes of HMAC-SHA256(key, everything before it). A server with
 // a key accepts only tagged IDs with a valid tag; one without, only
-// untagged ones.
+// untagged ones. A delivery with a fence (streams.Delivery.Fence) has
+// version 3 (4 with a tag) and the fence as one more uvarint after the
+// nack delay; versions 1 and 2 are those of before fences.
 const (
-	ackIDPlain  = 1
-	ackIDSigned = 2
-	ackTagLen   = 16
-	maxAckIDLen = 1024 // characters of base64
+	ackIDPlain        = 1
+	ackIDSigned       = 2
+	ackIDFencedPlain  = 3
+	ackIDFencedSigned = 4
+	ackTagLen         = 16
+	maxAckIDLen       = 1024 // characters of base64
 )
 
-func encodeAckID(key []byte, stream, group string, id streams.ID, attempt int, nackDelay time.Duration) string {
-	b := make([]byte, 0, 1+2*binary.MaxVarintLen16+len(stream)+len(group)+4*binary.MaxVarintLen64+ackTagLen)
-	b = append(b, ackIDPlain)
-	if key != nil {
-		b[0] = ackIDSigned
+func encodeAckID(key []byte, stream, group string, id streams.ID, attempt int, nackDelay time.Duration, fence uint64) string {
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen16+len(stream)+len(group)+5*binary.MaxVarintLen64+ackTagLen)
+	switch {
+	case key == nil && fence == 0:
+		b = append(b, ackIDPlain)
+	case key == nil:
+		b = append(b, ackIDFencedPlain)
+	case fence == 0:
+		b = append(b, ackIDSigned)
+	default:
+		b = append(b, ackIDFencedSigned)
 	}
 	b = binary.AppendUvarint(b, uint64(len(stream)))
 	b = append(b, stream...)
@@ -48,6 +58,9 @@ func encodeAckID(key []byte, stream, group string, id streams.ID, attempt int, n
 	b = binary.AppendUvarint(b, id.Seq)
 	b = binary.AppendUvarint(b, uint64(attempt))
 	b = binary.AppendUvarint(b, uint64(nackDelay.Milliseconds()))
+	if fence != 0 {
+		b = binary.AppendUvarint(b, fence)
+	}
 	if key != nil {
 		var tag [sha256.Size]byte
 		b = append(b, ackTag(key, b, tag[:0])...)
@@ -103,9 +116,10 @@ func decodeAckIDAfter(key []byte, s string, prev *streams.Ref) (streams.Ref, err
 	if prev != nil {
 		prevStream, prevGroup = prev.Stream, prev.Group
 	}
+	fenced := b[0] == ackIDFencedPlain || b[0] == ackIDFencedSigned
 	switch {
-	case key == nil && b[0] == ackIDPlain:
-	case key != nil && b[0] == ackIDSigned:
+	case key == nil && (b[0] == ackIDPlain || b[0] == ackIDFencedPlain):
+	case key != nil && (b[0] == ackIDSigned || b[0] == ackIDFencedSigned):
 		if len(b) < 1+ackTagLen {
 			return streams.Ref{}, errAckID
 		}
@@ -115,7 +129,7 @@ func decodeAckIDAfter(key []byte, s string, prev *streams.Ref) (streams.Ref, err
 			return streams.Ref{}, errAckTag
 		}
 		b = body
-	case key != nil && b[0] == ackIDPlain:
+	case key != nil && (b[0] == ackIDPlain || b[0] == ackIDFencedPlain):
 		return streams.Ref{}, errors.New("unsigned ack ID, but this server signs them")
 	default:
 		return streams.Ref{}, errAckID
@@ -149,6 +163,12 @@ func decodeAckIDAfter(key []byte, s string, prev *streams.Ref) (streams.Ref, err
 	r.ID.Seq, ok4 = num()
 	attempt, ok5 := num()
 	delay, ok6 := num()
+	if fenced {
+		var ok7 bool
+		// Zero is no fence, written as the unfenced versions.
+		r.Fence, ok7 = num()
+		ok6 = ok6 && ok7 && r.Fence != 0
+	}
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || len(b) != 0 || attempt < 1 || attempt > 1<<31-1 ||
 		delay > uint64(streams.MaxWait.Milliseconds()) ||
 		validateName("stream", r.Stream) != nil || validateName("group", r.Group) != nil {

@@ -16,19 +16,21 @@ func TestAckIDRoundTrip(t *testing.T) {
 		id            streams.ID
 		attempt       int
 		delay         time.Duration
+		fence         uint64
 	}{
-		{"orders", "billing", streams.ID{Ms: 1700000000000, Seq: 3}, 1, time.Second},
-		{"a", "b", streams.ID{}, 1, 0},
-		{strings.Repeat("s", 200), strings.Repeat("g", 200), streams.ID{Ms: 1<<64 - 1, Seq: 1<<64 - 1}, 1<<31 - 1, streams.MaxWait},
+		{"orders", "billing", streams.ID{Ms: 1700000000000, Seq: 3}, 1, time.Second, 0},
+		{"orders", "billing", streams.ID{Ms: 1700000000000, Seq: 3}, 2, time.Second, 7},
+		{"a", "b", streams.ID{}, 1, 0, 1},
+		{strings.Repeat("s", 200), strings.Repeat("g", 200), streams.ID{Ms: 1<<64 - 1, Seq: 1<<64 - 1}, 1<<31 - 1, streams.MaxWait, 1<<64 - 1},
 	}
 	for _, key := range [][]byte{nil, []byte("0123456789abcdef")} {
 		for _, c := range cases {
-			s := encodeAckID(key, c.stream, c.group, c.id, c.attempt, c.delay)
+			s := encodeAckID(key, c.stream, c.group, c.id, c.attempt, c.delay, c.fence)
 			r, err := decodeAckID(key, s)
 			if err != nil {
 				t.Fatalf("decode(%q): %v", s, err)
 			}
-			if r.Stream != c.stream || r.Group != c.group || r.ID != c.id || r.Attempt != c.attempt || r.Wait != c.delay {
+			if r.Stream != c.stream || r.Group != c.group || r.ID != c.id || r.Attempt != c.attempt || r.Wait != c.delay || r.Fence != c.fence {
 				t.Fatalf("round trip of %+v gave %+v", c, r)
 			}
 		}
@@ -39,7 +41,7 @@ func TestAckIDRoundTrip(t *testing.T) {
 // its signature.
 func TestSignedAckIDs(t *testing.T) {
 	key, other := []byte("0123456789abcdef"), []byte("fedcba9876543210")
-	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 5, Seq: 1}, 1, 0)
+	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 5, Seq: 1}, 1, 0, 0)
 	raw, _ := base64.RawURLEncoding.DecodeString(id)
 	for i := range raw {
 		for _, bit := range []byte{1, 0x80} {
@@ -53,7 +55,7 @@ func TestSignedAckIDs(t *testing.T) {
 	if _, err := decodeAckID(other, id); err == nil {
 		t.Fatal("ID accepted under another key")
 	}
-	if _, err := decodeAckID(key, encodeAckID(nil, "orders", "billing", streams.ID{Ms: 5, Seq: 1}, 1, 0)); err == nil {
+	if _, err := decodeAckID(key, encodeAckID(nil, "orders", "billing", streams.ID{Ms: 5, Seq: 1}, 1, 0, 0)); err == nil {
 		t.Fatal("unsigned ID accepted by a signing server")
 	}
 	if _, err := decodeAckID(nil, id); err == nil {
@@ -65,8 +67,10 @@ func TestSignedAckIDs(t *testing.T) {
 // the same string (no two strings name one delivery).
 func FuzzDecodeAckID(f *testing.F) {
 	key := []byte("0123456789abcdef")
-	f.Add(encodeAckID(nil, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second))
-	f.Add(encodeAckID(key, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second))
+	f.Add(encodeAckID(nil, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second, 0))
+	f.Add(encodeAckID(key, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second, 0))
+	f.Add(encodeAckID(nil, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second, 5))
+	f.Add(encodeAckID(key, "orders", "g", streams.ID{Ms: 1, Seq: 2}, 1, time.Second, 5))
 	f.Add("")
 	f.Add("AQ")
 	f.Add("AQZvcmRlcnMCZzGjrp65oTQAAQ")
@@ -77,7 +81,7 @@ func FuzzDecodeAckID(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			if again := encodeAckID(k, r.Stream, r.Group, r.ID, r.Attempt, r.Wait); again != s {
+			if again := encodeAckID(k, r.Stream, r.Group, r.ID, r.Attempt, r.Wait, r.Fence); again != s {
 				t.Fatalf("%q decodes to %+v which encodes to %q", s, r, again)
 			}
 			// Reusing another ID's strings never changes the result.

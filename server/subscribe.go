@@ -248,7 +248,7 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 		for i := range ds {
 			d := &ds[i]
 			m := s.message(&b, i, &d.Entry, format)
-			m.AckId = encodeAckID(s.ackKey, d.Stream, group, d.ID, d.Attempt, d.NackDelay)
+			m.AckId = encodeAckID(s.ackKey, d.Stream, group, d.ID, d.Attempt, d.NackDelay, d.Fence)
 			m.DeliveryAttempt = int32(min(d.Attempt, math.MaxInt32))
 			m.Stream = d.Stream
 			m.Partition = int32(d.Partition)

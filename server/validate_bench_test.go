@@ -11,13 +11,13 @@ import (
 func BenchmarkAckIDEncode(b *testing.B) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	for b.Loop() {
-		_ = encodeAckID(key, "orders", "billing", streams.ID{Ms: 1700000000000, Seq: 7}, 1, time.Second)
+		_ = encodeAckID(key, "orders", "billing", streams.ID{Ms: 1700000000000, Seq: 7}, 1, time.Second, 3)
 	}
 }
 
 func BenchmarkAckIDDecode(b *testing.B) {
 	key := []byte("0123456789abcdef0123456789abcdef")
-	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 1700000000000, Seq: 7}, 1, time.Second)
+	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 1700000000000, Seq: 7}, 1, time.Second, 3)
 	for b.Loop() {
 		if _, err := decodeAckID(key, id); err != nil {
 			b.Fatal(err)
@@ -29,7 +29,7 @@ func BenchmarkAckIDDecode(b *testing.B) {
 // are: after one of the same stream and group.
 func BenchmarkAckIDDecodeAfter(b *testing.B) {
 	key := []byte("0123456789abcdef0123456789abcdef")
-	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 1700000000000, Seq: 7}, 1, time.Second)
+	id := encodeAckID(key, "orders", "billing", streams.ID{Ms: 1700000000000, Seq: 7}, 1, time.Second, 3)
 	prev, err := decodeAckID(key, id)
 	if err != nil {
 		b.Fatal(err)

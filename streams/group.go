@@ -87,7 +87,12 @@ type Delivery struct {
 	Stream string
 	// Partition is the entry's partition, for a topic subscription.
 	Partition int
-	readAt    time.Time
+	// Fence is the group's redelivery epoch when the entry was delivered,
+	// plus one (0: unknown). Pass it back in Ref.Fence: while no entry of
+	// the group has been redelivered since, an ack needs no delivery count
+	// check (see ackScript).
+	Fence  uint64
+	readAt time.Time
 }
 
 // GroupOptions describe a group subscription.
@@ -430,6 +435,9 @@ func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Del
 	if register {
 		regCmd = pipe.HSet(ctx, waitsKey(d.key.stream), d.key.group+" "+g.consumer, g.policy.wait(1).Milliseconds())
 	}
+	// The epoch before the read: a redelivery after it, even of an entry
+	// this read returns, moves the epoch on.
+	epochCmd := pipe.HGet(ctx, epochsKey(d.key.stream), d.key.group)
 	readCmd := pipe.XReadGroup(ctx, &redis.XReadGroupArgs{Group: d.key.group, Consumer: g.consumer,
 		Streams: []string{d.key.stream, ">"}, Count: int64(count), Block: -1})
 	_, _ = pipe.Exec(ctx)
@@ -453,6 +461,10 @@ func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Del
 	if len(res) == 0 {
 		return nil, nil
 	}
+	var fence uint64 // unknown: acks take the checked path
+	if epoch, err := epochCmd.Uint64(); err == nil || err == redis.Nil {
+		fence = epoch + 1
+	}
 	now := time.Now()
 	out := make([]Delivery, 0, len(res[0].Messages))
 	for _, m := range res[0].Messages {
@@ -460,7 +472,8 @@ func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Del
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Delivery{Entry: decodeEntry(id, m.Values), Attempt: 1, NackDelay: g.policy.Backoff(1), readAt: now})
+		out = append(out, Delivery{Entry: decodeEntry(id, m.Values), Attempt: 1, NackDelay: g.policy.Backoff(1),
+			Fence: fence, readAt: now})
 	}
 	return out, nil
 }
@@ -472,7 +485,8 @@ func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Deliv
 	d.mu.Unlock()
 	p := g.policy
 	res, err := claimScript.Run(ctx, d.s.reader,
-		[]string{d.key.stream, DeadLetterKey(d.key.stream), reasonsKey(d.key.stream), waitsKey(d.key.stream)},
+		[]string{d.key.stream, DeadLetterKey(d.key.stream), reasonsKey(d.key.stream), waitsKey(d.key.stream),
+			epochsKey(d.key.stream)},
 		d.key.group, g.consumer, MaxWait.Milliseconds(), cursor, count, p.MaxDeliveries,
 		p.AckDeadline.Milliseconds(), p.BackoffMin.Milliseconds(), p.BackoffMax.Milliseconds(),
 		time.Now().UnixMilli()).Result()
@@ -480,13 +494,14 @@ func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Deliv
 		return nil, classify(err)
 	}
 	reply, ok := res.([]any)
-	if !ok || len(reply) != 4 {
+	if !ok || len(reply) != 5 {
 		return nil, fmt.Errorf("streams: unexpected claim reply %T", res)
 	}
 	next, _ := reply[0].(string)
 	list, _ := reply[1].([]any)
 	dead, _ := reply[2].(int64)
 	gone, _ := reply[3].(int64)
+	epoch, _ := reply[4].(int64)
 	if dead > 0 {
 		d.s.observer.DeadLettered(d.key.stream, d.key.group, int(dead))
 		d.s.log.Info("dead-lettered messages past max deliveries", "stream", d.key.stream, "group", d.key.group,
@@ -513,7 +528,8 @@ func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Deliv
 			return nil, err
 		}
 		n, _ := t[2].(int64)
-		out = append(out, Delivery{Entry: decodeEntry(id, e.fields), Attempt: int(n), NackDelay: p.Backoff(int(n)), readAt: now})
+		out = append(out, Delivery{Entry: decodeEntry(id, e.fields), Attempt: int(n), NackDelay: p.Backoff(int(n)),
+			Fence: uint64(max(epoch, 0)) + 1, readAt: now})
 	}
 	d.mu.Lock()
 	if next == "" || next == "0-0" {

@@ -289,3 +289,63 @@ func TestReclaimScansPages(t *testing.T) {
 	}
 	t.Logf("%d script calls", calls)
 }
+
+// An ack whose fence is the group's current redelivery epoch is a plain
+// XACK; without one (or with an older one) the delivery count is checked.
+// Shown with a delivery count raised behind Sluice's back (a foreign XCLAIM,
+// which does not move the epoch): the fenced ack trusts its fence, the
+// unfenced one sees the new count. A redelivery by Sluice moves the epoch.
+func TestAcksFencedByEpoch(t *testing.T) {
+	r, s, sub := subscribeNew(t, testredis.Backends[0], 10) // real Redis: XCLAIM counts as documented
+	ctx := t.Context()
+	if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}, {Type: "T"}, {Type: "T"}}); err != nil {
+		t.Fatal(err)
+	}
+	var ds []streams.Delivery
+	for len(ds) < 3 {
+		got, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, got...)
+	}
+	for _, d := range ds {
+		if d.Fence != 1 || d.Attempt != 1 {
+			t.Fatalf("first delivery %s: fence %d, attempt %d; want 1, 1", d.ID, d.Fence, d.Attempt)
+		}
+	}
+	for _, d := range ds[:2] {
+		if err := r.Client.Do(ctx, "XCLAIM", "s", "g", "c", 0, d.ID.String(), "JUSTID", "RETRYCOUNT", 2).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := func(d streams.Delivery, fence uint64) streams.Ref {
+		return streams.Ref{Stream: "s", Group: "g", ID: d.ID, Attempt: d.Attempt, Fence: fence}
+	}
+	res, err := s.Ack(ctx, []streams.Ref{ref(ds[0], ds[0].Fence), ref(ds[1], 0), ref(ds[2], 0), ref(ds[2], ds[2].Fence)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []streams.Result{streams.Done, streams.Stale, streams.Done, streams.NotPending}
+	if fmt.Sprint(res) != fmt.Sprint(want) {
+		t.Fatalf("acks: %v, want %v", res, want)
+	}
+
+	// A redelivery by Sluice: the entry left unacked comes back after its
+	// deadline with the next epoch; the first delivery's ack is then
+	// checked, and stale.
+	if err := r.Client.Do(ctx, "XCLAIM", "s", "g", "c", 0, ds[1].ID.String(), "IDLE", 5000, "JUSTID", "RETRYCOUNT", 1).Err(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := sub.Next(ctx)
+	if err != nil || len(again) != 1 || again[0].ID != ds[1].ID || again[0].Attempt != 2 || again[0].Fence != 2 {
+		t.Fatalf("redelivery: %+v %v; want %s, attempt 2, fence 2", again, err, ds[1].ID)
+	}
+	res, err = s.Ack(ctx, []streams.Ref{ref(ds[1], ds[1].Fence), ref(again[0], again[0].Fence)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []streams.Result{streams.Stale, streams.Done}; fmt.Sprint(res) != fmt.Sprint(want) {
+		t.Fatalf("acks after the redelivery: %v, want %v", res, want)
+	}
+}

@@ -30,6 +30,19 @@ import (
 // RETRYCOUNT n, which keeps the delivery count what it was; the reclaim
 // (claimScript) scans the pending list with XPENDING and claims what is due
 // by its owner's threshold. All of it is durable and works from any replica.
+//
+// Fencing acks: an ack names the delivery count it was delivered with, and
+// must not ack a later delivery of the same entry. Checking the count takes
+// an XPENDING per batch (in Lua, the costliest part of an ack). So each
+// group has a redelivery epoch, the field "group" of {stream}:sluice:epochs,
+// which claimScript increments whenever it redelivers; nothing else in
+// Sluice raises a delivery count (nacks and extensions keep it with
+// RETRYCOUNT). A delivery carries the epoch of before its read (or of its
+// claim) as its fence; while the group's epoch is still that, no entry of
+// the group was redelivered since, so the count is unchanged and a plain
+// XACK is the whole check. Tools outside Sluice that XCLAIM in a Sluice
+// group do not move the epoch: their redeliveries are not fenced against
+// late acks.
 
 // luaLib is prepended to every script.
 const luaLib = `
@@ -82,10 +95,11 @@ func newScript(body string) *redis.Script { return redis.NewScript(luaLib + body
 // entry pending, never lost) if it was delivered max deliveries times, or
 // else claims it for consumer with its new deadline (ack deadline plus the
 // backoff of its attempt), up to count of them.
-// KEYS: stream, dlq, reasons, waits. ARGV: group, consumer, max wait ms,
-// cursor, count, max deliveries, deadline ms, backoff min ms, backoff max ms,
-// now ms. Returns {next cursor ("0-0" at the end), {{id, fields,
-// attempt}...}, dead-lettered, gone}.
+// Claiming moves the group's redelivery epoch on.
+// KEYS: stream, dlq, reasons, waits, epochs. ARGV: group, consumer, max wait
+// ms, cursor, count, max deliveries, deadline ms, backoff min ms, backoff
+// max ms, now ms. Returns {next cursor ("0-0" at the end), {{id, fields,
+// attempt}...}, dead-lettered, gone, epoch of the claimed}.
 var claimScript = newScript(`
 local group, me, M = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local count, maxd, D = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -134,7 +148,9 @@ for _, e in ipairs(p) do
     end
   end
 end
-return {next, out, dead, gone}
+local epoch = 0
+if #out > 0 then epoch = redis.call('HINCRBY', KEYS[5], group, 1) end
+return {next, out, dead, gone, epoch}
 `)
 
 // settleScript acks, nacks, extends or rejects deliveries. Each is fenced by
@@ -184,46 +200,59 @@ end
 return res
 `)
 
-// ackScript is settleScript's ack, cheaper for batches: one XPENDING over
-// the batch's ID range instead of one per ID, and one XACK for all the IDs
-// whose delivery count matches. IDs past what the range returned (other
-// entries pending in the range filled it) are looked up one by one.
-// KEYS: stream, reasons. ARGV: group, lowest ID, highest ID, then per entry:
-// id, attempt. Results as settleScript's.
+// ackScript is settleScript's ack, cheaper for batches. A delivery whose
+// fence is the group's current epoch (see the top of this file) still has
+// the delivery count it was delivered with: one XACK is its whole check.
+// The others take one XPENDING over the batch's ID range and one XACK for
+// all the IDs whose delivery count matches; IDs past what the range
+// returned (other entries pending in the range filled it) are looked up one
+// by one.
+// KEYS: stream, reasons, epochs. ARGV: group, lowest ID, highest ID, then
+// per entry: id, attempt, fence (0: unknown). Results as settleScript's.
 var ackScript = newScript(`
 local group = ARGV[1]
-local n = (#ARGV - 3) / 2
-local limit = 2 * n + 16
-local count = {}
-local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], group, ARGV[2], ARGV[3], limit)
-if not ok or type(p) ~= 'table' then p = {} end
-for _, e in ipairs(p) do count[e[1]] = tonumber(e[4]) end
-local full = ok and #p == limit
-local res, acks, done = {}, {}, {}
-for i = 4, #ARGV, 2 do
-  local id, attempt = ARGV[i], tonumber(ARGV[i + 1])
-  local c = count[id]
-  if c == nil and full and not done[id] then
-    local q = redis.call('XPENDING', KEYS[1], group, id, id, 1)
-    if #q > 0 then c = tonumber(q[1][4]) end
+local epoch = (tonumber(redis.call('HGET', KEYS[3], group)) or 0) + 1
+local res, acks, fast, slow = {}, {}, {}, {}
+for i = 4, #ARGV, 3 do
+  if tonumber(ARGV[i + 2]) == epoch then fast[#fast + 1] = i else slow[#slow + 1] = i end
+end
+-- The checked ones first: a stale ack in the batch must see the entry that
+-- a current ack of the same batch is about to ack.
+if #slow > 0 then
+  local limit = 2 * #slow + 16
+  local count, done, checked = {}, {}, {}
+  local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], group, ARGV[2], ARGV[3], limit)
+  if not ok or type(p) ~= 'table' then p = {} end
+  for _, e in ipairs(p) do count[e[1]] = tonumber(e[4]) end
+  local full = ok and #p == limit
+  for _, i in ipairs(slow) do
+    local id, attempt, k = ARGV[i], tonumber(ARGV[i + 1]), (i - 1) / 3
+    local c = count[id]
+    if c == nil and full and not done[id] then
+      local q = redis.call('XPENDING', KEYS[1], group, id, id, 1)
+      if #q > 0 then c = tonumber(q[1][4]) end
+    end
+    if c == nil or done[id] then
+      res[k] = 0
+    elseif c ~= attempt then
+      res[k] = 2
+    else
+      res[k] = 1
+      done[id] = true
+      acks[#acks + 1] = id
+    end
   end
-  if c == nil or done[id] then
-    res[#res + 1] = 0
-  elseif c ~= attempt then
-    res[#res + 1] = 2
-  else
-    res[#res + 1] = 1
-    done[id] = true
-    acks[#acks + 1] = id
+  for i = 1, #acks, 1000 do
+    redis.call('XACK', KEYS[1], group, unpack(acks, i, math.min(i + 999, #acks)))
   end
 end
-local reasons = #acks > 0 and redis.call('EXISTS', KEYS[2]) == 1
-for i = 1, #acks, 1000 do
-  local j = math.min(i + 999, #acks)
-  redis.call('XACK', KEYS[1], group, unpack(acks, i, j))
-  if reasons then
-    for k = i, j do redis.call('HDEL', KEYS[2], group .. ' ' .. acks[k]) end
-  end
+for _, i in ipairs(fast) do
+  local k = (i - 1) / 3
+  res[k] = redis.call('XACK', KEYS[1], group, ARGV[i])
+  if res[k] == 1 then acks[#acks + 1] = ARGV[i] end
+end
+if #acks > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  for _, id in ipairs(acks) do redis.call('HDEL', KEYS[2], group .. ' ' .. id) end
 end
 return res
 `)
@@ -282,6 +311,10 @@ func reasonsKey(stream string) string { return "{" + stream + "}:sluice:reasons"
 
 // waitsKey is the hash of consumers' thresholds (see the top of this file).
 func waitsKey(stream string) string { return "{" + stream + "}:sluice:waits" }
+
+// epochsKey is the hash of groups' redelivery epochs (see the top of this
+// file).
+func epochsKey(stream string) string { return "{" + stream + "}:sluice:epochs" }
 
 // waitLane is the consumer that holds c's entries that wait longer than c's
 // threshold. Consumer names from clients cannot contain '~'.

@@ -341,6 +341,8 @@ type Ref struct {
 	// Wait is, for Nack, the delay before redelivery, and for Extend, the
 	// new deadline from now. At most MaxWait.
 	Wait time.Duration
+	// Fence is Delivery.Fence (0: unknown).
+	Fence uint64
 }
 
 // Result is what settling one delivery did.
@@ -369,6 +371,7 @@ type settleItem struct {
 	ID      ID
 	Attempt int
 	Wait    time.Duration
+	Fence   uint64
 }
 
 // Ack acknowledges deliveries (XACK), each only if it is still the current
@@ -413,7 +416,7 @@ func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs
 			batches = append(batches, b)
 		}
 		b.idx = append(b.idx, i)
-		b.items = append(b.items, settleItem{ID: r.ID, Attempt: r.Attempt, Wait: r.Wait})
+		b.items = append(b.items, settleItem{ID: r.ID, Attempt: r.Attempt, Wait: r.Wait, Fence: r.Fence})
 	}
 	script := scriptFor(op)
 	calls := make([]scriptCall, len(batches))
@@ -473,7 +476,8 @@ func settleCall(key groupKey, op settleOp, reason string, items []settleItem) sc
 	return scriptCall{keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream), waitsKey(key.stream)}, args: args}
 }
 
-// ackCall is ackScript's call: the IDs' range, then each ID and attempt.
+// ackCall is ackScript's call: the IDs' range, then each ID, attempt and
+// fence.
 func ackCall(key groupKey, items []settleItem) scriptCall {
 	lo, hi := items[0].ID, items[0].ID
 	for _, it := range items[1:] {
@@ -484,12 +488,12 @@ func ackCall(key groupKey, items []settleItem) scriptCall {
 			hi = it.ID
 		}
 	}
-	args := make([]any, 0, 3+2*len(items))
+	args := make([]any, 0, 3+3*len(items))
 	args = append(args, key.group, lo.String(), hi.String())
 	for _, it := range items {
-		args = append(args, it.ID.String(), it.Attempt)
+		args = append(args, it.ID.String(), it.Attempt, it.Fence)
 	}
-	return scriptCall{keys: []string{key.stream, reasonsKey(key.stream)}, args: args}
+	return scriptCall{keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
 }
 
 func settleResults(cmd *redis.Cmd, n int) ([]Result, error) {
