@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sluice-io/sluice/client"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	ordersv1 "github.com/sluice-io/sluice/gen/go/examples/orders/v1"
@@ -334,6 +338,108 @@ func TestSchemaEvolution(t *testing.T) {
 			if got := <-v2got; got != want {
 				t.Fatalf("v2 consumer got %s, want %s", got, want)
 			}
+		}
+	})
+}
+
+// blockingConn holds the first Publish request until release is closed and
+// counts Publish requests.
+type blockingConn struct {
+	grpc.ClientConnInterface
+	release  chan struct{}
+	publish  atomic.Int64
+	firstOut chan struct{}
+}
+
+func (c *blockingConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	if strings.HasSuffix(method, "/Publish") && c.publish.Add(1) == 1 {
+		close(c.firstOut)
+		<-c.release
+	}
+	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
+}
+
+// Publish calls beyond the in-flight limit wait and go out as one request;
+// each still gets its own IDs, a bad event fails only its own call, and a
+// call that gives up while waiting is never sent.
+func TestPublishCoalesces(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	run := func(t *testing.T, events []*sluicev1.Event, cancelLast bool) (*blockingConn, string, [][]string, []error) {
+		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{})}
+		pub := client.NewPublisher(conn, client.WithCoalescing(1))
+		stream := unique("s")
+		first := make(chan error, 1)
+		go func() {
+			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "demo.v1.First"})
+			first <- err
+		}()
+		<-conn.firstOut // the first call holds the only place in flight
+		ids, errs := make([][]string, len(events)), make([]error, len(events))
+		var wg sync.WaitGroup
+		for i, e := range events {
+			ctx, cancel := context.WithCancel(t.Context())
+			if cancelLast && i == len(events)-1 {
+				cancel()
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer cancel()
+				ids[i], errs[i] = pub.Publish(ctx, stream, e)
+			}()
+		}
+		time.Sleep(500 * time.Millisecond) // all queued behind the first
+		close(conn.release)
+		wg.Wait()
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		return conn, stream, ids, errs
+	}
+	events := func(n int) []*sluicev1.Event {
+		out := make([]*sluicev1.Event, n)
+		for i := range out {
+			out[i] = &sluicev1.Event{Type: "demo.v1.E", Data: &sluicev1.Event_Payload{Payload: []byte(fmt.Sprint(i))}}
+		}
+		return out
+	}
+
+	t.Run("shared", func(t *testing.T) {
+		conn, stream, ids, errs := run(t, events(20), false)
+		if n := conn.publish.Load(); n != 2 {
+			t.Fatalf("%d Publish requests for 21 calls, want 2", n)
+		}
+		for i := range ids {
+			if errs[i] != nil || len(ids[i]) != 1 {
+				t.Fatalf("call %d: %v %v", i, ids[i], errs[i])
+			}
+			got := r.Client.XRange(t.Context(), stream, ids[i][0], ids[i][0]).Val()
+			if len(got) != 1 || got[0].Values["payload"] != fmt.Sprint(i) {
+				t.Fatalf("call %d's ID %s holds %v", i, ids[i][0], got)
+			}
+		}
+	})
+	t.Run("bad event fails its call only", func(t *testing.T) {
+		evs := events(10)
+		evs[4].Type = "not a type"
+		_, stream, ids, errs := run(t, evs, false)
+		for i := range evs {
+			if (i == 4) != errors.Is(errs[i], client.ErrInvalidArgument) || (i != 4) != (len(ids[i]) == 1) {
+				t.Fatalf("call %d: %v %v", i, ids[i], errs[i])
+			}
+		}
+		if n := r.Client.XLen(t.Context(), stream).Val(); n != 10 {
+			t.Fatalf("stream has %d entries, want 10 (9 calls and the first)", n)
+		}
+	})
+	t.Run("given up while waiting", func(t *testing.T) {
+		_, stream, _, errs := run(t, events(5), true)
+		if !errors.Is(errs[4], context.Canceled) && status.Code(errs[4]) != codes.Canceled {
+			t.Fatalf("cancelled call: %v", errs[4])
+		}
+		if n := r.Client.XLen(t.Context(), stream).Val(); n != 5 {
+			t.Fatalf("stream has %d entries, want 5 (4 calls and the first)", n)
 		}
 	})
 }
