@@ -342,19 +342,29 @@ func TestSchemaEvolution(t *testing.T) {
 	})
 }
 
-// blockingConn holds the first Publish request until release is closed and
-// counts Publish requests.
+// blockingConn holds the first Publish request until release is closed,
+// and the second until release2 is (if set), and counts Publish requests.
 type blockingConn struct {
 	grpc.ClientConnInterface
-	release  chan struct{}
-	publish  atomic.Int64
-	firstOut chan struct{}
+	release   chan struct{}
+	release2  chan struct{}
+	publish   atomic.Int64
+	firstOut  chan struct{}
+	secondOut chan struct{}
 }
 
 func (c *blockingConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
-	if strings.HasSuffix(method, "/Publish") && c.publish.Add(1) == 1 {
-		close(c.firstOut)
-		<-c.release
+	if strings.HasSuffix(method, "/Publish") {
+		switch c.publish.Add(1) {
+		case 1:
+			close(c.firstOut)
+			<-c.release
+		case 2:
+			if c.release2 != nil {
+				close(c.secondOut)
+				<-c.release2
+			}
+		}
 	}
 	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
 }
@@ -431,6 +441,51 @@ func TestPublishCoalesces(t *testing.T) {
 		}
 		if n := r.Client.XLen(t.Context(), stream).Val(); n != 10 {
 			t.Fatalf("stream has %d entries, want 10 (9 calls and the first)", n)
+		}
+	})
+	t.Run("given up while sent", func(t *testing.T) {
+		// A call already in a request in flight returns when its context
+		// ends, and its events are its own again at once (-race checks).
+		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{}),
+			release2: make(chan struct{}), secondOut: make(chan struct{})}
+		pub := client.NewPublisher(conn, client.WithCoalescing(1))
+		stream := unique("s")
+		first := make(chan error, 1)
+		go func() {
+			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "demo.v1.First"})
+			first <- err
+		}()
+		<-conn.firstOut
+		evs := events(2)
+		ctx, cancel := context.WithCancel(t.Context())
+		gaveUp := make(chan error, 1)
+		go func() {
+			_, err := pub.Publish(ctx, stream, evs[0])
+			gaveUp <- err
+		}()
+		kept := make(chan error, 1)
+		go func() {
+			_, err := pub.Publish(t.Context(), stream, evs[1])
+			kept <- err
+		}()
+		time.Sleep(500 * time.Millisecond) // both queued behind the first
+		close(conn.release)
+		<-conn.secondOut // the two are in the second request, held
+		cancel()
+		if err := <-gaveUp; status.Code(err) != codes.Canceled {
+			t.Fatalf("cancelled call: %v", err)
+		}
+		evs[0].Type = "demo.v1.Reused"
+		close(conn.release2)
+		if err := <-kept; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		got := r.Client.XRange(t.Context(), stream, "-", "+").Val()
+		if len(got) != 3 || got[1].Values["type"] != "demo.v1.E" {
+			t.Fatalf("stream holds %v, want the first and both queued events as sent", got)
 		}
 	})
 	t.Run("given up while waiting", func(t *testing.T) {

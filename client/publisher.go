@@ -14,8 +14,11 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -23,6 +26,7 @@ import (
 
 // Publisher appends events to streams. It is safe for concurrent use.
 type Publisher struct {
+	conn     grpc.ClientConnInterface
 	rpc      sluicev1.PublisherServiceClient
 	retryFor time.Duration
 	inFlight int // Publish calls per stream in flight before calls coalesce; 0: never
@@ -42,6 +46,12 @@ type queuedPublish struct {
 	ctx    context.Context
 	events []*sluicev1.Event
 	done   chan publishResult // buffered: its caller may have gone
+
+	// Guarded by Publisher.mu. A call's events are encoded when the call is
+	// taken from the queue; after that (or once its caller gave up) they are
+	// not read again, so a caller may return and reuse them at any time.
+	encoded   []byte // the events as fields of a PublishRequest
+	abandoned bool
 }
 
 type publishResult struct {
@@ -76,14 +86,15 @@ func WithPublishRetryFor(d time.Duration) PublisherOption {
 // metadata, are always sent on their own. A coalesced request runs with the
 // values (e.g. the trace) of its first call's context and the latest of the
 // calls' deadlines; a call whose context ends returns at once, and its
-// events are not sent if they had not gone out yet.
+// events are not sent if they had not been taken into a request yet. As
+// without coalescing, Publish does not read the events after it returns.
 func WithCoalescing(maxInFlight int) PublisherOption {
 	return func(p *Publisher) { p.inFlight = max(maxInFlight, 0) }
 }
 
 // NewPublisher returns a Publisher over conn.
 func NewPublisher(conn grpc.ClientConnInterface, opts ...PublisherOption) *Publisher {
-	p := &Publisher{rpc: sluicev1.NewPublisherServiceClient(conn), retryFor: 30 * time.Second, inFlight: 4}
+	p := &Publisher{conn: conn, rpc: sluicev1.NewPublisherServiceClient(conn), retryFor: 30 * time.Second, inFlight: 4}
 	for _, o := range opts {
 		o(p)
 	}
@@ -130,6 +141,9 @@ func (p *Publisher) Publish(ctx context.Context, stream string, events ...*sluic
 	case r := <-c.done:
 		return r.ids, r.err
 	case <-ctx.Done():
+		p.mu.Lock()
+		c.abandoned = c.encoded == nil // not taken yet: it never will be
+		p.mu.Unlock()
 		return nil, status.FromContextError(ctx.Err()).Err()
 	}
 }
@@ -163,8 +177,9 @@ func (p *Publisher) handOver(stream string, q *publishQueue) {
 	}()
 }
 
-// take removes the next request's worth of waiting calls from q, or, if
-// none wait, gives up the place in flight and returns nil.
+// take removes the next request's worth of waiting calls from q, encoding
+// their events, or, if none wait, gives up the place in flight and returns
+// nil.
 func (p *Publisher) take(stream string, q *publishQueue) []*queuedPublish {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -172,18 +187,25 @@ func (p *Publisher) take(stream string, q *publishQueue) []*queuedPublish {
 	events, size, n := 0, 0, 0
 	for ; n < len(q.waiting); n++ {
 		c := q.waiting[n]
-		if c.ctx.Err() != nil {
+		if c.abandoned || c.ctx.Err() != nil {
+			c.abandoned = true
 			continue // its caller returned; its events never went out
 		}
-		cs := 0
-		for _, e := range c.events {
-			cs += proto.Size(e)
-		}
-		if len(batch) > 0 && (events+len(c.events) > maxCoalescedEvents || size+cs > maxCoalescedBytes) {
+		if len(batch) > 0 && events+len(c.events) > maxCoalescedEvents {
 			break
 		}
+		enc, err := encodeEvents(c.events)
+		if err != nil {
+			c.abandoned = true
+			c.done <- publishResult{err: fmt.Errorf("sluice: encoding events: %w", err)}
+			continue
+		}
+		if len(batch) > 0 && size+len(enc) > maxCoalescedBytes {
+			break
+		}
+		c.encoded = enc
 		batch = append(batch, c)
-		events, size = events+len(c.events), size+cs
+		events, size = events+len(c.events), size+len(enc)
 	}
 	q.waiting = q.waiting[n:]
 	if len(batch) == 0 {
@@ -196,35 +218,62 @@ func (p *Publisher) take(stream string, q *publishQueue) []*queuedPublish {
 	return batch
 }
 
+// encodeEvents encodes events as the repeated events field of a
+// PublishRequest.
+func encodeEvents(events []*sluicev1.Event) ([]byte, error) {
+	var out []byte
+	for _, e := range events {
+		b, err := proto.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		out = protowire.AppendTag(out, eventsField, protowire.BytesType)
+		out = protowire.AppendBytes(out, b)
+	}
+	return out, nil
+}
+
+// eventsField is PublishRequest.events.
+const eventsField = 2
+
 // sendCoalesced sends the calls of batch as one request and gives each its
 // share of the answer.
 func (p *Publisher) sendCoalesced(stream string, batch []*queuedPublish) {
-	one := func(c *queuedPublish) {
-		res, err := p.publish(c.ctx, &sluicev1.PublishRequest{Stream: stream, Events: c.events})
-		c.done <- publishResult{res.GetIds(), err}
+	head := protowire.AppendTag(nil, streamField, protowire.BytesType)
+	head = protowire.AppendString(head, stream)
+	send := func(ctx context.Context, calls []*queuedPublish) ([]string, error) {
+		req := encodedRequest(head)
+		for _, c := range calls {
+			req = append(req, c.encoded...)
+		}
+		var res sluicev1.PublishResponse
+		err := p.conn.Invoke(ctx, sluicev1.PublisherService_Publish_FullMethodName, &req, &res, grpc.ForceCodecV2(encodedCodec{}))
+		return res.GetIds(), wrap(err)
 	}
 	if len(batch) == 1 {
-		one(batch[0])
+		c := batch[0]
+		ids, err := send(c.ctx, batch)
+		c.done <- publishResult{ids, err}
 		return
 	}
 	ctx, cancel := coalescedContext(batch)
 	defer cancel()
-	var events []*sluicev1.Event
+	events := 0
 	for _, c := range batch {
-		events = append(events, c.events...)
+		events += len(c.events)
 	}
-	res, err := p.publish(ctx, &sluicev1.PublishRequest{Stream: stream, Events: events})
+	ids, err := send(ctx, batch)
 	if errors.Is(err, ErrInvalidArgument) {
 		// One call's bad event fails the whole request and nothing was
 		// stored: send each on its own, so that only that call fails.
 		for _, c := range batch {
-			one(c)
+			ids, err := send(c.ctx, []*queuedPublish{c})
+			c.done <- publishResult{ids, err}
 		}
 		return
 	}
-	ids := res.GetIds()
-	if err == nil && len(ids) != len(events) {
-		err = fmt.Errorf("sluice: %d IDs for %d events", len(ids), len(events))
+	if err == nil && len(ids) != events {
+		err = fmt.Errorf("sluice: %d IDs for %d events", len(ids), events)
 	}
 	for _, c := range batch {
 		r := publishResult{err: err}
@@ -234,6 +283,29 @@ func (p *Publisher) sendCoalesced(stream string, batch []*queuedPublish) {
 		c.done <- r
 	}
 }
+
+// streamField is PublishRequest.stream.
+const streamField = 1
+
+// encodedRequest is a PublishRequest already in its wire format.
+type encodedRequest []byte
+
+// encodedCodec sends an encodedRequest as it is and decodes answers as
+// Protobuf. Its name is "proto", so the server sees an ordinary request.
+type encodedCodec struct{}
+
+func (encodedCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if r, ok := v.(*encodedRequest); ok {
+		return mem.BufferSlice{mem.SliceBuffer(*r)}, nil
+	}
+	return encoding.GetCodecV2("proto").Marshal(v)
+}
+
+func (encodedCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	return encoding.GetCodecV2("proto").Unmarshal(data, v)
+}
+
+func (encodedCodec) Name() string { return "proto" }
 
 // coalescedContext carries the first call's values and the latest of the
 // calls' deadlines (none if one has none).
