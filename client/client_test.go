@@ -351,6 +351,8 @@ type blockingConn struct {
 	publish   atomic.Int64
 	firstOut  chan struct{}
 	secondOut chan struct{}
+	// secondEnded: the second request's context ended while it was held.
+	secondEnded atomic.Bool
 }
 
 func (c *blockingConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
@@ -362,7 +364,12 @@ func (c *blockingConn) Invoke(ctx context.Context, method string, args, reply an
 		case 2:
 			if c.release2 != nil {
 				close(c.secondOut)
-				<-c.release2
+				select {
+				case <-c.release2:
+				case <-ctx.Done():
+					c.secondEnded.Store(true)
+					return ctx.Err()
+				}
 			}
 		}
 	}
@@ -375,16 +382,22 @@ func (c *blockingConn) Invoke(ctx context.Context, method string, args, reply an
 func TestPublishCoalesces(t *testing.T) {
 	r := testredis.Start(t)
 	s := testserver.Start(t, r.URL, daemon.Config{})
-	run := func(t *testing.T, events []*sluicev1.Event, cancelLast bool) (*blockingConn, string, [][]string, []error) {
-		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{})}
-		pub := client.NewPublisher(conn, client.WithCoalescing(1))
-		stream := unique("s")
-		first := make(chan error, 1)
+	// holdFirst starts a call that holds the only place in flight (until
+	// conn.release is closed) and returns when it does.
+	holdFirst := func(t *testing.T, conn *blockingConn) (pub *client.Publisher, stream string, first chan error) {
+		pub = client.NewPublisher(conn, client.WithCoalescing(1))
+		stream = unique("s")
+		first = make(chan error, 1)
 		go func() {
 			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "demo.v1.First"})
 			first <- err
 		}()
-		<-conn.firstOut // the first call holds the only place in flight
+		<-conn.firstOut
+		return pub, stream, first
+	}
+	run := func(t *testing.T, events []*sluicev1.Event, cancelLast bool) (*blockingConn, string, [][]string, []error) {
+		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{})}
+		pub, stream, first := holdFirst(t, conn)
 		ids, errs := make([][]string, len(events)), make([]error, len(events))
 		var wg sync.WaitGroup
 		for i, e := range events {
@@ -448,14 +461,7 @@ func TestPublishCoalesces(t *testing.T) {
 		// ends, and its events are its own again at once (-race checks).
 		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{}),
 			release2: make(chan struct{}), secondOut: make(chan struct{})}
-		pub := client.NewPublisher(conn, client.WithCoalescing(1))
-		stream := unique("s")
-		first := make(chan error, 1)
-		go func() {
-			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "demo.v1.First"})
-			first <- err
-		}()
-		<-conn.firstOut
+		pub, stream, first := holdFirst(t, conn)
 		evs := events(2)
 		ctx, cancel := context.WithCancel(t.Context())
 		gaveUp := make(chan error, 1)
@@ -487,6 +493,31 @@ func TestPublishCoalesces(t *testing.T) {
 		if len(got) != 3 || got[1].Values["type"] != "demo.v1.E" {
 			t.Fatalf("stream holds %v, want the first and both queued events as sent", got)
 		}
+	})
+	t.Run("all given up", func(t *testing.T) {
+		// A request whose calls have all given up is cancelled.
+		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{}),
+			release2: make(chan struct{}), secondOut: make(chan struct{})}
+		pub, stream, first := holdFirst(t, conn)
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		for _, e := range events(3) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = pub.Publish(ctx, stream, e)
+			}()
+		}
+		time.Sleep(500 * time.Millisecond) // all queued behind the first
+		close(conn.release)
+		<-conn.secondOut
+		cancel()
+		wg.Wait()
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		defer close(conn.release2)
+		waitFor(t, "the held request to end", conn.secondEnded.Load)
 	})
 	t.Run("given up while waiting", func(t *testing.T) {
 		_, stream, _, errs := run(t, events(5), true)

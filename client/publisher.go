@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -85,7 +86,8 @@ func WithPublishRetryFor(d time.Duration) PublisherOption {
 // Calls with idempotency keys, and calls whose context carries outgoing gRPC
 // metadata, are always sent on their own. A coalesced request runs with the
 // values (e.g. the trace) of its first call's context and the latest of the
-// calls' deadlines; a call whose context ends returns at once, and its
+// calls' deadlines, and is cancelled once all its calls have given up; a
+// call whose context ends returns at once, and its
 // events are not sent if they had not been taken into a request yet. As
 // without coalescing, Publish does not read the events after it returns.
 func WithCoalescing(maxInFlight int) PublisherOption {
@@ -242,7 +244,11 @@ func (p *Publisher) sendCoalesced(stream string, batch []*queuedPublish) {
 	head := protowire.AppendTag(nil, streamField, protowire.BytesType)
 	head = protowire.AppendString(head, stream)
 	send := func(ctx context.Context, calls []*queuedPublish) ([]string, error) {
-		req := encodedRequest(head)
+		n := len(head)
+		for _, c := range calls {
+			n += len(c.encoded)
+		}
+		req := append(make(encodedRequest, 0, n), head...)
 		for _, c := range calls {
 			req = append(req, c.encoded...)
 		}
@@ -308,20 +314,46 @@ func (encodedCodec) Unmarshal(data mem.BufferSlice, v any) error {
 func (encodedCodec) Name() string { return "proto" }
 
 // coalescedContext carries the first call's values and the latest of the
-// calls' deadlines (none if one has none).
+// calls' deadlines (none if one has none), and ends once every call's
+// context has ended.
 func coalescedContext(batch []*queuedPublish) (context.Context, context.CancelFunc) {
-	ctx := context.WithoutCancel(batch[0].ctx)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(batch[0].ctx))
+	if latest, ok := latestDeadline(batch); ok {
+		var cancelDeadline context.CancelFunc
+		ctx, cancelDeadline = context.WithDeadline(ctx, latest)
+		cancelAll := cancel
+		cancel = func() { cancelDeadline(); cancelAll() }
+	}
+	var left atomic.Int64
+	left.Store(int64(len(batch)))
+	stops := make([]func() bool, len(batch))
+	for i, c := range batch {
+		stops[i] = context.AfterFunc(c.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	return ctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
+	}
+}
+
+func latestDeadline(batch []*queuedPublish) (time.Time, bool) {
 	var latest time.Time
 	for _, c := range batch {
 		d, ok := c.ctx.Deadline()
 		if !ok {
-			return context.WithCancel(ctx)
+			return time.Time{}, false
 		}
 		if d.After(latest) {
 			latest = d
 		}
 	}
-	return context.WithDeadline(ctx, latest)
+	return latest, true
 }
 
 // Position is where an event published to a topic was stored.
