@@ -519,6 +519,21 @@ func TestPublishCoalesces(t *testing.T) {
 		defer close(conn.release2)
 		waitFor(t, "the held request to end", conn.secondEnded.Load)
 	})
+	t.Run("big calls go alone", func(t *testing.T) {
+		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{})}
+		pub, stream, first := holdFirst(t, conn)
+		defer func() {
+			close(conn.release)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+		}()
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		if ids, err := pub.Publish(ctx, stream, events(16)...); err != nil || len(ids) != 16 {
+			t.Fatalf("16 events while a call holds the place in flight: %v %v", ids, err)
+		}
+	})
 	t.Run("given up while waiting", func(t *testing.T) {
 		_, stream, _, errs := run(t, events(5), true)
 		if !errors.Is(errs[4], context.Canceled) && status.Code(errs[4]) != codes.Canceled {

@@ -61,10 +61,13 @@ type publishResult struct {
 }
 
 // Bounds of a coalesced request: the server's default batch limit, and the
-// default gRPC message size limit.
+// default gRPC message size limit. Calls of coalesceBelow events or more go
+// on their own: they are requests big enough already, and combining them
+// only takes parallel work away from the server.
 const (
 	maxCoalescedEvents = 1000
 	maxCoalescedBytes  = 4 << 20
+	coalesceBelow      = 16
 )
 
 // PublisherOption tunes a Publisher.
@@ -83,8 +86,8 @@ func WithPublishRetryFor(d time.Duration) PublisherOption {
 // each still getting its own IDs or error. Under load this turns many small
 // requests into a few larger ones, which is what keeps latency down when many
 // goroutines publish to one stream. Default 4; 0 sends every call on its own.
-// Calls with idempotency keys, and calls whose context carries outgoing gRPC
-// metadata, are always sent on their own. A coalesced request runs with the
+// Calls of 16 events or more, calls with idempotency keys, and calls whose
+// context carries outgoing gRPC metadata are always sent on their own. A coalesced request runs with the
 // values (e.g. the trace) of its first call's context and the latest of the
 // calls' deadlines, and is cancelled once all its calls have given up; a
 // call whose context ends returns at once, and its
@@ -151,7 +154,7 @@ func (p *Publisher) Publish(ctx context.Context, stream string, events ...*sluic
 }
 
 func (p *Publisher) coalescable(ctx context.Context, events []*sluicev1.Event) bool {
-	if p.inFlight == 0 {
+	if p.inFlight == 0 || len(events) >= coalesceBelow {
 		return false
 	}
 	if md, ok := metadata.FromOutgoingContext(ctx); ok && md.Len() > 0 {
