@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"time"
 	"unicode/utf8"
 
@@ -203,60 +202,65 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 
 // fromEntry converts a stored entry into a delivered Event.
 func (s *Server) fromEntry(e *streams.Entry, format sluicev1.PayloadFormat) *sluicev1.Event {
-	var b deliveryBatch
-	b.init(1)
-	return s.fillEvent(&b, 0, e, format)
+	ev := new(sluicev1.Event)
+	s.fillEvent(ev, new(timestamppb.Timestamp), new(sluicev1.Event_Payload), e, format)
+	return ev
 }
 
 // deliveryBatch holds the messages of one response and what they point to,
-// allocated once per response instead of four times per message.
+// allocated once per response instead of four times per message. list is
+// the response's list.
 type deliveryBatch struct {
+	list     []*sluicev1.Message
 	msgs     []sluicev1.Message
 	events   []sluicev1.Event
 	times    []timestamppb.Timestamp
 	payloads []sluicev1.Event_Payload
 }
 
-func (b *deliveryBatch) init(n int) {
-	b.msgs = make([]sluicev1.Message, n)
-	b.events = make([]sluicev1.Event, n)
-	b.times = make([]timestamppb.Timestamp, n)
-	b.payloads = make([]sluicev1.Event_Payload, n)
+func newDeliveryBatch(n int) *deliveryBatch {
+	return &deliveryBatch{
+		list:     make([]*sluicev1.Message, n),
+		msgs:     make([]sluicev1.Message, n),
+		events:   make([]sluicev1.Event, n),
+		times:    make([]timestamppb.Timestamp, n),
+		payloads: make([]sluicev1.Event_Payload, n),
+	}
 }
 
-// message returns the i-th message with its event filled from e.
+// message fills the i-th message of b from e and returns it.
 func (s *Server) message(b *deliveryBatch, i int, e *streams.Entry, format sluicev1.PayloadFormat) *sluicev1.Message {
 	m := &b.msgs[i]
 	m.Id = e.ID.String()
-	m.Event = s.fillEvent(b, i, e, format)
+	m.Event = &b.events[i]
+	s.fillEvent(m.Event, &b.times[i], &b.payloads[i], e, format)
 	m.ExtraFields = e.Extra
+	b.list[i] = m
 	return m
 }
 
-// fillEvent fills and returns the i-th event of b from e.
-func (s *Server) fillEvent(b *deliveryBatch, i int, e *streams.Entry, format sluicev1.PayloadFormat) *sluicev1.Event {
-	ev := &b.events[i]
+// fillEvent fills ev from e; ts and pl become its publish time and, unless
+// it is delivered as JSON, its payload.
+func (s *Server) fillEvent(ev *sluicev1.Event, ts *timestamppb.Timestamp, pl *sluicev1.Event_Payload, e *streams.Entry, format sluicev1.PayloadFormat) {
 	ev.Type = e.Event.Type
 	ev.Version = e.Event.Version
 	ev.ContentType = e.Event.ContentType
 	ev.Headers = e.Event.Headers
 	ev.Key = e.Event.Key
-	ms := int64(min(e.ID.Ms, math.MaxInt64))
-	ev.PublishTime = &b.times[i]
-	ev.PublishTime.Seconds, ev.PublishTime.Nanos = ms/1000, int32(ms%1000)*1e6
+	setTime(ts, e.ID)
+	ev.PublishTime = ts
 	if format == sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON {
 		switch {
 		case (ev.ContentType == ContentTypeProtobuf || ev.ContentType == "") && s.schemas.Known(ev.Type):
 			if js, err := s.schemas.ToJSON(ev.Type, e.Event.Payload); err == nil {
 				ev.Data = &sluicev1.Event_Json{Json: string(js)}
-				return ev
+				return
 			}
 		case ev.ContentType == ContentTypeJSON && utf8.Valid(e.Event.Payload):
 			ev.Data = &sluicev1.Event_Json{Json: string(e.Event.Payload)}
-			return ev
+			return
 		}
 	}
-	b.payloads[i].Payload = e.Event.Payload
-	ev.Data = &b.payloads[i]
-	return ev
+	pl.Payload = e.Event.Payload
+	ev.Data = pl
 }

@@ -242,18 +242,16 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 		if len(ds) == 0 {
 			continue
 		}
-		msgs := make([]*sluicev1.Message, len(ds))
-		var b deliveryBatch
-		b.init(len(ds))
+		b := newDeliveryBatch(len(ds))
 		for i := range ds {
 			d := &ds[i]
-			m := s.message(&b, i, &d.Entry, format)
+			m := s.message(b, i, &d.Entry, format)
 			m.AckId = encodeAckID(s.ackKey, d.Stream, group, d.ID, d.Attempt, d.NackDelay, d.Fence)
 			m.DeliveryAttempt = int32(min(d.Attempt, math.MaxInt32))
 			m.Stream = d.Stream
 			m.Partition = int32(d.Partition)
-			msgs[i] = m
 		}
+		msgs := b.list
 		if err := sendChunked(stream, msgs); err != nil {
 			return err
 		}
@@ -293,14 +291,11 @@ func (s *Server) read(ctx context.Context, req *sluicev1.SubscribeRequest, start
 	}
 	format := req.GetPayloadFormat()
 	err := s.store.Read(ctx, req.GetStream(), after, min(count, 500), func(entries []streams.Entry) error {
-		msgs := make([]*sluicev1.Message, len(entries))
-		var b deliveryBatch
-		b.init(len(entries))
+		b := newDeliveryBatch(len(entries))
 		for i := range entries {
-			msgs[i] = s.message(&b, i, &entries[i], format)
-			msgs[i].Stream = req.GetStream()
+			s.message(b, i, &entries[i], format).Stream = req.GetStream()
 		}
-		return sendChunked(stream, msgs)
+		return sendChunked(stream, b.list)
 	})
 	return toStatus(ctx, s.log, err)
 }
@@ -331,6 +326,13 @@ func newConsumerName() string {
 }
 
 func timestamp(id streams.ID) *timestamppb.Timestamp {
+	ts := new(timestamppb.Timestamp)
+	setTime(ts, id)
+	return ts
+}
+
+// setTime sets ts to the time of entry id.
+func setTime(ts *timestamppb.Timestamp, id streams.ID) {
 	ms := int64(min(id.Ms, math.MaxInt64))
-	return &timestamppb.Timestamp{Seconds: ms / 1000, Nanos: int32(ms%1000) * 1e6}
+	ts.Seconds, ts.Nanos = ms/1000, int32(ms%1000)*1e6
 }

@@ -134,15 +134,13 @@ func (s *Server) readTopic(ctx context.Context, req *sluicev1.SubscribeRequest, 
 				after, _ = streams.ParseID(start) // startPosition returned a valid ID
 			}
 			return s.store.Read(gctx, name, after, min(count, 500), func(entries []streams.Entry) error {
-				msgs := make([]*sluicev1.Message, len(entries))
-				var b deliveryBatch
-				b.init(len(entries))
+				b := newDeliveryBatch(len(entries))
 				for i := range entries {
-					msgs[i] = s.message(&b, i, &entries[i], format)
-					msgs[i].Stream, msgs[i].Partition = name, int32(p)
+					m := s.message(b, i, &entries[i], format)
+					m.Stream, m.Partition = name, int32(p)
 				}
 				select {
-				case batches <- msgs:
+				case batches <- b.list:
 					return nil
 				case <-gctx.Done():
 					return gctx.Err()

@@ -50,6 +50,20 @@ func subscribeNew(t *testing.T, b testredis.Backend, maxInFlight int) (*testredi
 	return r, s, sub
 }
 
+// nextN takes deliveries from sub until it has n.
+func nextN(t *testing.T, sub *streams.GroupSub, n int) []streams.Delivery {
+	t.Helper()
+	var ds []streams.Delivery
+	for len(ds) < n {
+		more, err := sub.Next(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, more...)
+	}
+	return ds
+}
+
 // The ack deadline counts from when the message reached the client: a
 // message that waited in the server (a slow send) gets its deadline pushed
 // back by Sent.
@@ -108,14 +122,7 @@ func TestDeadlinesByConsumer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ds []streams.Delivery
-			for len(ds) < 2 {
-				more, err := sub.Next(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ds = append(ds, more...)
-			}
+			ds := nextN(t, sub, 2)
 			if got := r.Client.HGet(ctx, "{s}:sluice:waits", "g c").Val(); got != "5000" {
 				t.Fatalf("registered threshold = %q, want 5000", got)
 			}
@@ -296,19 +303,12 @@ func TestReclaimScansPages(t *testing.T) {
 // which does not move the epoch): the fenced ack trusts its fence, the
 // unfenced one sees the new count. A redelivery by Sluice moves the epoch.
 func TestAcksFencedByEpoch(t *testing.T) {
-	r, s, sub := subscribeNew(t, testredis.Backends[0], 10) // real Redis: XCLAIM counts as documented
+	r, s, sub := subscribeNew(t, testredis.Backend{Name: "redis", Start: testredis.Start}, 10) // XCLAIM counts as documented
 	ctx := t.Context()
 	if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}, {Type: "T"}, {Type: "T"}}); err != nil {
 		t.Fatal(err)
 	}
-	var ds []streams.Delivery
-	for len(ds) < 3 {
-		got, err := sub.Next(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ds = append(ds, got...)
-	}
+	ds := nextN(t, sub, 3)
 	for _, d := range ds {
 		if d.Fence != 1 || d.Attempt != 1 {
 			t.Fatalf("first delivery %s: fence %d, attempt %d; want 1, 1", d.ID, d.Fence, d.Attempt)
