@@ -252,10 +252,13 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 			m.Partition = int32(d.Partition)
 		}
 		msgs := b.list
+		// Delivered when handed to the stream: the client may have handled
+		// them before Send returns, and a wait span must end before the
+		// processing span that follows it.
+		now := time.Now()
 		if err := sendChunked(stream, msgs); err != nil {
 			return err
 		}
-		now := time.Now()
 		for i := range ds {
 			c := countersOf(ds[i].Stream)
 			if ds[i].Attempt > 1 {
