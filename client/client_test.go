@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -280,6 +281,82 @@ func TestMaxInFlightHoldsBackDelivery(t *testing.T) {
 		waitFor(t, "all handled and acked", func() bool {
 			return handled.Load() == 10 && r.Client.XPending(t.Context(), stream, group).Val().Count == 0
 		})
+	})
+}
+
+// ackHoldConn holds the first Ack call until release is closed and counts
+// the Ack calls made.
+type ackHoldConn struct {
+	grpc.ClientConnInterface
+	release chan struct{}
+	acks    atomic.Int64
+}
+
+func (c *ackHoldConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	if strings.HasSuffix(method, "/Ack") && c.acks.Add(1) == 1 {
+		<-c.release
+	}
+	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
+}
+
+// A slow Ack call holds up neither the handler nor the acks after it.
+func TestAcksDoNotWaitForEachOther(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	conn := &ackHoldConn{ClientConnInterface: s.Conn, release: make(chan struct{})}
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(conn.release) }) }
+	stream, group := unique("s"), unique("g")
+	sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: stream, Group: group},
+		client.WithAckBatching(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handled atomic.Int64
+	consume(t, sub, func(context.Context, *client.Message) error { handled.Add(1); return nil })
+	t.Cleanup(release) // runs before consume's cleanup, which waits for the acks
+	waitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
+	publishOrders(t, client.NewPublisher(s.Conn), stream, 4)
+	waitFor(t, "all handled and all acks but the held one in", func() bool {
+		return handled.Load() == 4 && r.Client.XPending(t.Context(), stream, group).Val().Count == 1
+	})
+	release()
+	waitFor(t, "the held ack in", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
+	if n := conn.acks.Load(); n != 4 {
+		t.Fatalf("%d Ack calls, want 4", n)
+	}
+}
+
+// With one handler goroutine, messages are handled in stream order, and none
+// after Consume's context ends, even within one delivered batch: they stay
+// pending and come back.
+func TestConsumeStopsBetweenMessages(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *testredis.Server, s *testserver.Server) {
+		stream, group := unique("s"), unique("g")
+		ids := publishOrders(t, client.NewPublisher(s.Conn), stream, 50)
+		sub, err := client.NewSubscriber(s.Conn, client.SubscriberConfig{Stream: stream, Group: group,
+			Start: &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: sluicev1.Edge_EDGE_EARLIEST}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		var got []string
+		err = sub.Consume(ctx, func(_ context.Context, m *client.Message) error {
+			got = append(got, m.GetId())
+			if len(got) == 10 {
+				cancel()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Consume = %v", err)
+		}
+		if len(got) != 10 || !slices.Equal(got, ids[:10]) {
+			t.Fatalf("handled %d messages (%v), want the first 10 in order", len(got), got)
+		}
+		if n := r.Client.XPending(t.Context(), stream, group).Val().Count; n != 40 {
+			t.Fatalf("%d pending after Consume returned, want the 40 delivered and not handled", n)
+		}
 	})
 }
 

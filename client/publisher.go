@@ -87,12 +87,13 @@ func WithPublishRetryFor(d time.Duration) PublisherOption {
 // requests into a few larger ones, which is what keeps latency down when many
 // goroutines publish to one stream. Default 4; 0 sends every call on its own.
 // Calls of 16 events or more, calls with idempotency keys, and calls whose
-// context carries outgoing gRPC metadata are always sent on their own. A coalesced request runs with the
-// values (e.g. the trace) of its first call's context and the latest of the
-// calls' deadlines, and is cancelled once all its calls have given up; a
-// call whose context ends returns at once, and its
-// events are not sent if they had not been taken into a request yet. As
-// without coalescing, Publish does not read the events after it returns.
+// context carries outgoing gRPC metadata are always sent on their own. A
+// coalesced request runs with the values (e.g. the trace) of its first
+// call's context and the latest of the calls' deadlines, and is cancelled
+// once all its calls have given up; a call whose context ends returns at
+// once, and its events are not sent if they had not been taken into a
+// request yet. As without coalescing, Publish does not read the events
+// after it returns.
 func WithCoalescing(maxInFlight int) PublisherOption {
 	return func(p *Publisher) { p.inFlight = max(maxInFlight, 0) }
 }

@@ -191,7 +191,7 @@ func WithConcurrency(n int) SubscriberOption {
 
 // WithAckBatching sets how automatic acks are coalesced: up to size ack IDs
 // in one Ack call, sent at the latest delay after the first. Default 256 and
-// 2 ms.
+// 2 ms. Up to 4 Ack calls are in flight at once.
 func WithAckBatching(size int, delay time.Duration) SubscriberOption {
 	return func(s *Subscriber) error {
 		if size < 1 || size > 10000 || delay < 0 {
@@ -274,7 +274,6 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 	if h == nil {
 		return errors.New("sluice: nil handler")
 	}
-	work := make(chan *Message)
 	acks := newAcker(s)
 	var ackDone sync.WaitGroup
 	ackDone.Add(1)
@@ -283,38 +282,62 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 		// Acks must still go out after ctx ends: handlers finished them.
 		acks.run(context.WithoutCancel(ctx))
 	}()
-	var workers sync.WaitGroup
-	for i := 0; i < s.concurrency; i++ {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for m := range work {
-				hctx, span := tracing.Process(ctx, m.GetStream(), s.cfg.Group, m.GetId(), int(m.GetDeliveryAttempt()), m.GetEvent().GetHeaders())
-				err := h(hctx, m)
-				if err != nil {
-					span.SetStatus(otelcodes.Error, err.Error())
-				}
-				span.End()
-				if m.GetAckId() == "" || m.settled.Load() {
-					continue
-				}
-				if err == nil {
-					acks.add(m.GetAckId())
-					continue
-				}
-				// Nack at once: the retry backoff starts now, not when the
-				// ack deadline runs out.
-				nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-				if _, nerr := m.Nack(nctx, -1, truncate(err.Error(), 1024)); nerr != nil {
-					s.log.Warn("sluice nack failed; the message is redelivered after its deadline", "id", m.GetId(), "err", nerr)
-				}
-				cancel()
-			}
-		}()
+	handle := func(m *Message) {
+		hctx, span := tracing.Process(ctx, m.GetStream(), s.cfg.Group, m.GetId(), int(m.GetDeliveryAttempt()), m.GetEvent().GetHeaders())
+		err := h(hctx, m)
+		if err != nil {
+			span.SetStatus(otelcodes.Error, err.Error())
+		}
+		span.End()
+		if m.GetAckId() == "" || m.settled.Load() {
+			return
+		}
+		if err == nil {
+			acks.add(m.GetAckId())
+			return
+		}
+		// Nack at once: the retry backoff starts now, not when the ack
+		// deadline runs out.
+		nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if _, nerr := m.Nack(nctx, -1, truncate(err.Error(), 1024)); nerr != nil {
+			s.log.Warn("sluice nack failed; the message is redelivered after its deadline", "id", m.GetId(), "err", nerr)
+		}
+		cancel()
 	}
-	err := s.receive(ctx, work)
-	close(work)
-	workers.Wait()
+	var err error
+	if s.concurrency == 1 {
+		// In order, on the receiving goroutine: no hand-off per message.
+		// The transport keeps reading ahead meanwhile.
+		err = s.receive(ctx, func(m *Message) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			handle(m)
+			return true
+		})
+	} else {
+		work := make(chan *Message)
+		var workers sync.WaitGroup
+		for range s.concurrency {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				for m := range work {
+					handle(m)
+				}
+			}()
+		}
+		err = s.receive(ctx, func(m *Message) bool {
+			select {
+			case work <- m:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+		close(work)
+		workers.Wait()
+	}
 	acks.close() // run sends what is queued, then returns
 	ackDone.Wait()
 	return err
@@ -322,11 +345,11 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 
 // receive runs subscriptions one after another until ctx ends or a
 // permanent error.
-func (s *Subscriber) receive(ctx context.Context, work chan<- *Message) error {
+func (s *Subscriber) receive(ctx context.Context, deliver func(*Message) bool) error {
 	pos := &readerPos{parts: make(map[int32]string)} // for readers: where to resume
 	delay := s.minBackoff
 	for {
-		got, err := s.receiveOnce(ctx, work, pos)
+		got, err := s.receiveOnce(ctx, deliver, pos)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -417,7 +440,7 @@ func idAfter(a, b string) bool {
 
 // receiveOnce runs one Subscribe stream; got reports whether it delivered
 // anything (which resets the backoff).
-func (s *Subscriber) receiveOnce(ctx context.Context, work chan<- *Message, pos *readerPos) (got bool, err error) {
+func (s *Subscriber) receiveOnce(ctx context.Context, deliver func(*Message) bool, pos *readerPos) (got bool, err error) {
 	req := &sluicev1.SubscribeRequest{
 		Topic:         s.cfg.Topic,
 		Stream:        s.cfg.Stream,
@@ -471,23 +494,25 @@ func (s *Subscriber) receiveOnce(ctx context.Context, work chan<- *Message, pos 
 					pos.id = m.GetId()
 				}
 			}
-			select {
-			case work <- &Message{Message: m, sub: s}:
-			case <-ctx.Done():
+			if !deliver(&Message{Message: m, sub: s}) {
 				return got, ctx.Err()
 			}
 		}
 	}
 }
 
-// acker coalesces automatic acks into few Ack calls. Acks are idempotent, so
-// a failed call is retried a few times; if it still fails, the messages stay
-// pending and are redelivered (at-least-once).
+// acker coalesces automatic acks into few Ack calls, up to acksInFlight of
+// them at a time, so that handlers never wait for an Ack round trip. Acks
+// are idempotent, so a failed call is retried a few times; if it still fails,
+// the messages stay pending and are redelivered (at-least-once).
 type acker struct {
 	s    *Subscriber
 	in   chan string
 	once sync.Once
 }
+
+// acksInFlight bounds the Ack calls one Consume has outstanding.
+const acksInFlight = 4
 
 func newAcker(s *Subscriber) *acker {
 	return &acker{s: s, in: make(chan string, s.ackBatch)}
@@ -498,8 +523,11 @@ func (a *acker) add(id string) { a.in <- id }
 func (a *acker) close() { a.once.Do(func() { close(a.in) }) }
 
 // run sends batches until in is closed, then sends the rest within a few
-// seconds and returns.
+// seconds, waits for the calls in flight and returns.
 func (a *acker) run(ctx context.Context) {
+	slots := make(chan struct{}, acksInFlight)
+	var calls sync.WaitGroup
+	defer calls.Wait()
 	batch := make([]string, 0, a.s.ackBatch)
 	var timer <-chan time.Time
 	for {
@@ -507,8 +535,8 @@ func (a *acker) run(ctx context.Context) {
 		case id, ok := <-a.in:
 			if !ok {
 				final, cancel := context.WithTimeout(ctx, 5*time.Second)
+				defer cancel()
 				a.send(final, batch)
-				cancel()
 				return
 			}
 			batch = append(batch, id)
@@ -520,8 +548,13 @@ func (a *acker) run(ctx context.Context) {
 			}
 		case <-timer:
 		}
-		a.send(ctx, batch)
-		batch, timer = batch[:0], nil
+		slots <- struct{}{}
+		calls.Add(1)
+		go func(ids []string) {
+			defer func() { <-slots; calls.Done() }()
+			a.send(ctx, ids)
+		}(batch)
+		batch, timer = make([]string, 0, a.s.ackBatch), nil
 	}
 }
 
