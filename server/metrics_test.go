@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
 	"github.com/sluice-io/sluice/internal/testredis"
+	"github.com/sluice-io/sluice/internal/testserver"
 )
 
 // metricValue finds one sample in a /metrics page (-1 when absent).
@@ -97,4 +101,38 @@ func cut(k string) (name, labels string, ok bool) {
 		return k, "", false
 	}
 	return k[:i[0]], k[i[0]+1 : len(k)-1], true
+}
+
+// With --pprof, Go's profiles are on the metrics port; without, they are not.
+func TestPprofOnMetricsPort(t *testing.T) {
+	t.Parallel()
+	r := testredis.Start(t)
+	get := func(s *testserver.Server, path string) (int, []byte) {
+		res, err := http.Get("http://" + s.MetricsAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
+	}
+	off := startServerWith(t, r, daemon.Config{MetricsListen: "127.0.0.1:0"})
+	if code, _ := get(off, "/debug/pprof/"); code != http.StatusNotFound {
+		t.Fatalf("without --pprof: /debug/pprof/ answered %d", code)
+	}
+	on := startServerWith(t, r, daemon.Config{MetricsListen: "127.0.0.1:0", Pprof: true})
+	if code, b := get(on, "/debug/pprof/"); code != http.StatusOK || !strings.Contains(string(b), "goroutine") {
+		t.Fatalf("/debug/pprof/: %d %.200s", code, b)
+	}
+	if code, b := get(on, "/debug/pprof/goroutine?debug=1"); code != http.StatusOK || !strings.Contains(string(b), "goroutine profile: total") {
+		t.Fatalf("goroutine profile: %d %.200s", code, b)
+	}
+	code, b := get(on, "/debug/pprof/profile?seconds=1")
+	if code != http.StatusOK || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // a gzipped profile
+		t.Fatalf("CPU profile: %d, %d bytes", code, len(b))
+	}
+	err := daemon.Run(t.Context(), daemon.Config{Listen: "127.0.0.1:0", RedisURL: r.URL, NoAuth: true, Pprof: true})
+	if err == nil || !strings.Contains(err.Error(), "--metrics-listen") {
+		t.Fatalf("--pprof without --metrics-listen: %v", err)
+	}
 }

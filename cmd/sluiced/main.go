@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.RedisCA, "redis-ca", "", "PEM CA bundle to trust for rediss:// (env SLUICE_REDIS_CA)")
 	fs.DurationVar(&cfg.MaxConnectionAge, "max-connection-age", time.Hour, "close client connections after this long (env SLUICE_MAX_CONNECTION_AGE)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve Prometheus /metrics, /healthz and /readyz on this address (env SLUICE_METRICS_LISTEN)")
+	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go profiles under /debug/pprof/ on the metrics port (env SLUICE_PPROF)")
 	fs.DurationVar(&cfg.MetricsInterval, "metrics-interval", 15*time.Second, "how often stream gauges are sampled from Redis (env SLUICE_METRICS_INTERVAL)")
 	fs.IntVar(&cfg.MetricsMaxStreams, "metrics-max-streams", 200, "streams with their own metric labels; the rest are _other (env SLUICE_METRICS_MAX_STREAMS)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful stop may take (env SLUICE_SHUTDOWN_TIMEOUT)")

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"sync"
@@ -95,6 +96,9 @@ type Config struct {
 	// MetricsInterval is how often stream gauges (length, lag, pending,
 	// dead letters) are sampled from Redis. Default 15 s.
 	MetricsInterval time.Duration
+	// Pprof serves Go's profiles (net/http/pprof) under /debug/pprof/ on the
+	// metrics port. Needs MetricsListen.
+	Pprof bool
 	// MetricsMaxStreams bounds the streams that get their own label values;
 	// the rest are "_other". Default 200.
 	MetricsMaxStreams int
@@ -244,6 +248,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Pprof && cfg.MetricsListen == "" {
+		lis.Close()
+		return errors.New("--pprof needs --metrics-listen: profiles are served on the metrics port")
+	}
 	var ml net.Listener // /metrics, /healthz, /readyz; open before Ready is called
 	if cfg.MetricsListen != "" {
 		if ml, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
@@ -332,6 +340,14 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 			fmt.Fprintln(w, "ok")
 		})
+		if cfg.Pprof {
+			mux.HandleFunc("/debug/pprof/", pprof.Index) // and the named profiles: heap, goroutine, ...
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			log.Warn("profiles served on the metrics port (--pprof): keep it internal", "path", "/debug/pprof/")
+		}
 		hsrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		log.Info("metrics listening", "addr", ml.Addr().String())
 		eg.Go(func() error {
@@ -344,7 +360,10 @@ func Run(ctx context.Context, cfg Config) error {
 			<-ctx.Done()
 			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			return hsrv.Shutdown(sctx)
+			if hsrv.Shutdown(sctx) != nil {
+				hsrv.Close() // a scrape or a profile still running: cut it
+			}
+			return nil
 		})
 	}
 	eg.Go(func() error {
