@@ -341,11 +341,39 @@ func TestAcksFencedByEpoch(t *testing.T) {
 	if err != nil || len(again) != 1 || again[0].ID != ds[1].ID || again[0].Attempt != 2 || again[0].Fence != 2 {
 		t.Fatalf("redelivery: %+v %v; want %s, attempt 2, fence 2", again, err, ds[1].ID)
 	}
+	// Acks that share a fence, here an old one: all checked.
+	res, err = s.Ack(ctx, []streams.Ref{ref(ds[1], ds[1].Fence), ref(ds[1], ds[1].Fence)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []streams.Result{streams.Stale, streams.Stale}; fmt.Sprint(res) != fmt.Sprint(want) {
+		t.Fatalf("acks sharing the fence of before the redelivery: %v, want %v", res, want)
+	}
 	res, err = s.Ack(ctx, []streams.Ref{ref(ds[1], ds[1].Fence), ref(again[0], again[0].Fence)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []streams.Result{streams.Stale, streams.Done}; fmt.Sprint(res) != fmt.Sprint(want) {
 		t.Fatalf("acks after the redelivery: %v, want %v", res, want)
+	}
+
+	// Acks that share the current fence: one XACK each, and a second ack of
+	// one entry finds it no longer pending.
+	if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}, {Type: "T"}}); err != nil {
+		t.Fatal(err)
+	}
+	more := nextN(t, sub, 2)
+	if more[0].Fence != 2 || more[1].Fence != 2 {
+		t.Fatalf("fences after one redelivery: %d, %d; want 2", more[0].Fence, more[1].Fence)
+	}
+	res, err = s.Ack(ctx, []streams.Ref{ref(more[0], more[0].Fence), ref(more[1], more[1].Fence), ref(more[0], more[0].Fence)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []streams.Result{streams.Done, streams.Done, streams.NotPending}; fmt.Sprint(res) != fmt.Sprint(want) {
+		t.Fatalf("acks sharing the current fence: %v, want %v", res, want)
+	}
+	if n := r.Client.XPending(ctx, "s", "g").Val().Count; n != 0 {
+		t.Fatalf("%d entries still pending", n)
 	}
 }

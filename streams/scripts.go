@@ -207,14 +207,28 @@ return res
 // all the IDs whose delivery count matches; IDs past what the range
 // returned (other entries pending in the range filled it) are looked up one
 // by one.
-// KEYS: stream, reasons, epochs. ARGV: group, lowest ID, highest ID, then
-// per entry: id, attempt, fence (0: unknown). Results as settleScript's.
+// KEYS: stream, reasons, epochs. ARGV: group, lowest ID, highest ID, the
+// fence of every entry if they share one (the common case: one read's
+// deliveries) or "", then per entry: id, attempt, and without a shared
+// fence the entry's fence (0: unknown). Results as settleScript's.
 var ackScript = newScript(`
 local group = ARGV[1]
 local epoch = (tonumber(redis.call('HGET', KEYS[3], group)) or 0) + 1
-local res, acks, fast, slow = {}, {}, {}, {}
-for i = 4, #ARGV, 3 do
-  if tonumber(ARGV[i + 2]) == epoch then fast[#fast + 1] = i else slow[#slow + 1] = i end
+local shared = tonumber(ARGV[4])
+local res, acks = {}, {}
+if shared == epoch then
+  local reasons = redis.call('EXISTS', KEYS[2]) == 1
+  for i = 5, #ARGV, 2 do
+    local r = redis.call('XACK', KEYS[1], group, ARGV[i])
+    res[(i - 3) / 2] = r
+    if reasons and r == 1 then redis.call('HDEL', KEYS[2], group .. ' ' .. ARGV[i]) end
+  end
+  return res
+end
+local step = shared and 2 or 3
+local fast, slow = {}, {}
+for i = 5, #ARGV, step do
+  if (shared or tonumber(ARGV[i + 2])) == epoch then fast[#fast + 1] = i else slow[#slow + 1] = i end
 end
 -- The checked ones first: a stale ack in the batch must see the entry that
 -- a current ack of the same batch is about to ack.
@@ -226,7 +240,7 @@ if #slow > 0 then
   for _, e in ipairs(p) do count[e[1]] = tonumber(e[4]) end
   local full = ok and #p == limit
   for _, i in ipairs(slow) do
-    local id, attempt, k = ARGV[i], tonumber(ARGV[i + 1]), (i - 1) / 3
+    local id, attempt, k = ARGV[i], tonumber(ARGV[i + 1]), (i - 5) / step + 1
     local c = count[id]
     if c == nil and full and not done[id] then
       local q = redis.call('XPENDING', KEYS[1], group, id, id, 1)
@@ -247,7 +261,7 @@ if #slow > 0 then
   end
 end
 for _, i in ipairs(fast) do
-  local k = (i - 1) / 3
+  local k = (i - 5) / step + 1
   res[k] = redis.call('XACK', KEYS[1], group, ARGV[i])
   if res[k] == 1 then acks[#acks + 1] = ARGV[i] end
 end

@@ -476,10 +476,11 @@ func settleCall(key groupKey, op settleOp, reason string, items []settleItem) sc
 	return scriptCall{keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream), waitsKey(key.stream)}, args: args}
 }
 
-// ackCall is ackScript's call: the IDs' range, then each ID, attempt and
-// fence.
+// ackCall is ackScript's call: the IDs' range, the fence they share (if
+// they do), then each ID and attempt, and each fence if not shared.
 func ackCall(key groupKey, items []settleItem) scriptCall {
 	lo, hi := items[0].ID, items[0].ID
+	shared := true
 	for _, it := range items[1:] {
 		if it.ID.Less(lo) {
 			lo = it.ID
@@ -487,9 +488,18 @@ func ackCall(key groupKey, items []settleItem) scriptCall {
 		if hi.Less(it.ID) {
 			hi = it.ID
 		}
+		shared = shared && it.Fence == items[0].Fence
 	}
-	args := make([]any, 0, 3+3*len(items))
-	args = append(args, key.group, lo.String(), hi.String())
+	if shared {
+		args := make([]any, 0, 4+2*len(items))
+		args = append(args, key.group, lo.String(), hi.String(), items[0].Fence)
+		for _, it := range items {
+			args = append(args, it.ID.String(), it.Attempt)
+		}
+		return scriptCall{keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
+	}
+	args := make([]any, 0, 4+3*len(items))
+	args = append(args, key.group, lo.String(), hi.String(), "")
 	for _, it := range items {
 		args = append(args, it.ID.String(), it.Attempt, it.Fence)
 	}
