@@ -136,3 +136,30 @@ func TestPprofOnMetricsPort(t *testing.T) {
 		t.Fatalf("--pprof without --metrics-listen: %v", err)
 	}
 }
+
+// One Ack call across streams counts each stream's acks and stale acks
+// under its own labels.
+func TestAckCountsPerStream(t *testing.T) {
+	t.Parallel()
+	r := testredis.Start(t)
+	s := startServerWith(t, r, daemon.Config{MetricsListen: "127.0.0.1:0"})
+	e := &env{t: t, r: r, s: s, ctx: t.Context()}
+	a, b := name(t, "a"), name(t, "b")
+	subA := e.subscribe(&sluicev1.SubscribeRequest{Stream: a, Group: "g"})
+	subB := e.subscribe(&sluicev1.SubscribeRequest{Stream: b, Group: "g"})
+	e.publish(a, ev("A", "1"), ev("A", "2"))
+	e.publish(b, ev("B", "1"))
+	ma, mb := subA.next(2), subB.next(1)
+	got := e.ack(ma[0].GetAckId(), ma[1].GetAckId(), mb[0].GetAckId(), ma[0].GetAckId())
+	want := []sluicev1.AckStatus{sluicev1.AckStatus_ACK_STATUS_ACKED, sluicev1.AckStatus_ACK_STATUS_ACKED,
+		sluicev1.AckStatus_ACK_STATUS_ACKED, sluicev1.AckStatus_ACK_STATUS_NOT_PENDING}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("acks: %v, want %v", got, want)
+	}
+	body := scrape(t, s)
+	for stream, n := range map[string]float64{a: 2, b: 1} {
+		if v := metricValue(body, "sluice_acked_total", fmt.Sprintf(`group="g",stream=%q`, stream)); v != n {
+			t.Errorf("sluice_acked_total for %s: %v, want %v", stream, v, n)
+		}
+	}
+}

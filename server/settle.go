@@ -100,16 +100,38 @@ func (s *Server) Reject(ctx context.Context, req *sluicev1.RejectRequest) (*slui
 // count adds the settlements that took effect to done (or, with a reason,
 // to the dead-letter counter) and the stale ones to the stale counter.
 func count(refs []streams.Ref, res []streams.Result, done *prometheus.CounterVec, deadReason string) {
-	for i, r := range res {
-		st, g := metrics.Group(refs[i].Stream, refs[i].Group)
-		switch {
-		case r == streams.Stale:
-			metrics.Stale.WithLabelValues(st, g).Inc()
-		case r == streams.Done && done != nil:
-			done.WithLabelValues(st, g).Inc()
-		case r == streams.Done && deadReason != "":
-			metrics.DeadLettered.WithLabelValues(st, g, deadReason).Inc()
+	// Consecutive results of one stream and group (the usual batch) are
+	// added at once.
+	var stale, ok float64
+	flush := func(r streams.Ref) {
+		if stale == 0 && ok == 0 {
+			return
 		}
+		st, g := metrics.Group(r.Stream, r.Group)
+		if stale > 0 {
+			metrics.Stale.WithLabelValues(st, g).Add(stale)
+		}
+		switch {
+		case ok > 0 && done != nil:
+			done.WithLabelValues(st, g).Add(ok)
+		case ok > 0 && deadReason != "":
+			metrics.DeadLettered.WithLabelValues(st, g, deadReason).Add(ok)
+		}
+		stale, ok = 0, 0
+	}
+	for i, r := range res {
+		if i > 0 && (refs[i].Stream != refs[i-1].Stream || refs[i].Group != refs[i-1].Group) {
+			flush(refs[i-1])
+		}
+		switch r {
+		case streams.Stale:
+			stale++
+		case streams.Done:
+			ok++
+		}
+	}
+	if len(res) > 0 {
+		flush(refs[len(res)-1])
 	}
 }
 
@@ -130,7 +152,8 @@ func (s *Server) decodeAckIDs(ctx context.Context, ids []string) ([]streams.Ref,
 		if err != nil {
 			return nil, invalid(fmt.Sprintf("ack_ids[%d]", i), "%v; pass Message.ack_id unchanged", err)
 		}
-		if k := [2]string{r.Stream, r.Group}; !checked[k] {
+		same := prev != nil && r.Stream == prev.Stream && r.Group == prev.Group
+		if k := [2]string{r.Stream, r.Group}; !same && !checked[k] {
 			if err := s.authz.Allow(ctx, PermSubscribe, r.Stream, r.Group); err != nil {
 				return nil, err
 			}
@@ -150,8 +173,10 @@ var resultStatus = map[streams.Result]sluicev1.AckStatus{
 
 func ackResults(res []streams.Result) []*sluicev1.AckResult {
 	out := make([]*sluicev1.AckResult, len(res))
+	slab := make([]sluicev1.AckResult, len(res)) // one allocation, not one per result
 	for i, r := range res {
-		out[i] = &sluicev1.AckResult{Status: resultStatus[r]}
+		slab[i].Status = resultStatus[r]
+		out[i] = &slab[i]
 	}
 	return out
 }
