@@ -1,15 +1,20 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -161,5 +166,81 @@ func TestAckCountsPerStream(t *testing.T) {
 		if v := metricValue(body, "sluice_acked_total", fmt.Sprintf(`group="g",stream=%q`, stream)); v != n {
 			t.Errorf("sluice_acked_total for %s: %v, want %v", stream, v, n)
 		}
+	}
+}
+
+// syncBuffer is a log sink for one test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) lines(substr string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, l := range strings.Split(s.b.String(), "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Every finished RPC is one log line: successes at debug level, a client's
+// mistakes at info, with method, code, error, duration and peer.
+func TestCallLogLines(t *testing.T) {
+	t.Parallel()
+	r := testredis.Start(t)
+	for _, level := range []slog.Level{slog.LevelDebug, slog.LevelInfo} {
+		t.Run(level.String(), func(t *testing.T) {
+			var out syncBuffer
+			s := startServerWith(t, r, daemon.Config{Logger: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: level}))})
+			stream := name(t, "log")
+			if _, err := s.Pub.Publish(t.Context(), &sluicev1.PublishRequest{Stream: stream, Events: []*sluicev1.Event{ev("A", "1")}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Pub.Publish(t.Context(), &sluicev1.PublishRequest{Stream: "bad name", Events: []*sluicev1.Event{ev("A", "1")}}); status.Code(err) != codes.InvalidArgument {
+				t.Fatalf("bad stream name: %v", err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			sub, err := s.Sub.Subscribe(ctx, &sluicev1.SubscribeRequest{Stream: stream, Group: "g"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sub.Recv(); err != nil { // the subscription's first response
+				t.Fatal(err)
+			}
+			cancel()
+			waitUntil(t, "the invalid call's line", func() bool { return len(out.lines("grpc.code=InvalidArgument")) == 1 })
+			bad := out.lines("grpc.code=InvalidArgument")[0]
+			for _, want := range []string{"level=INFO", `msg="finished call"`, "grpc.service=sluice.v1.PublisherService", "grpc.method=Publish",
+				"grpc.method_type=unary", "peer.address=127.0.0.1:", "grpc.error=", "grpc.time_ms="} {
+				if !strings.Contains(bad, want) {
+					t.Errorf("line %q lacks %q", bad, want)
+				}
+			}
+			if level == slog.LevelInfo {
+				time.Sleep(200 * time.Millisecond) // the cancelled Subscribe ends meanwhile
+				if n := len(out.lines("finished call")); n != 1 {
+					t.Fatalf("%d call lines at info level, want only the invalid call's: %v", n, out.lines("finished call"))
+				}
+				return
+			}
+			waitUntil(t, "the subscription's line", func() bool { return len(out.lines("grpc.method=Subscribe")) == 1 })
+			if l := out.lines("grpc.method=Subscribe")[0]; !strings.Contains(l, "level=DEBUG") || !strings.Contains(l, "grpc.code=Canceled") ||
+				!strings.Contains(l, "grpc.method_type=server_stream") {
+				t.Errorf("subscription's line: %q", l)
+			}
+			if ok := out.lines("grpc.code=OK"); len(ok) != 1 || !strings.Contains(ok[0], "grpc.method=Publish") || !strings.Contains(ok[0], "level=DEBUG") {
+				t.Errorf("successful call's lines: %q", ok)
+			}
+		})
 	}
 }

@@ -24,7 +24,6 @@ import (
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
 	grpcauth "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/ratelimit"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
@@ -204,12 +203,12 @@ func Run(ctx context.Context, cfg Config) error {
 	rpcMetrics := grpcMetrics()
 	// One log line per finished call: method, code, duration, peer; never a
 	// payload. Successful calls log at debug level.
-	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall), logging.WithLevels(callLevel)}
+	calls := callLog{log}
 	unary := []grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor(),
-		logging.UnaryServerInterceptor(rpcLogger(log), logOpts...),
+		calls.unary,
 		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
 	stream := []grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor(),
-		logging.StreamServerInterceptor(rpcLogger(log), logOpts...),
+		calls.stream,
 		recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
 	if authz != nil {
 		// Health and reflection stay open; everything else needs a
@@ -470,27 +469,6 @@ func sample(ctx context.Context, store *streams.Store, max int) ([]metrics.Sampl
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-func rpcLogger(l *slog.Logger) logging.Logger {
-	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		l.Log(ctx, slog.Level(lvl), msg, fields...)
-	})
-}
-
-// callLevel: routine outcomes at debug, a client's mistakes at info, the
-// server's trouble at warn and error.
-func callLevel(c codes.Code) logging.Level {
-	switch c {
-	case codes.OK, codes.Canceled, codes.DeadlineExceeded, codes.NotFound:
-		return logging.LevelDebug
-	case codes.InvalidArgument, codes.PermissionDenied, codes.Unauthenticated, codes.ResourceExhausted,
-		codes.FailedPrecondition, codes.AlreadyExists, codes.OutOfRange, codes.Aborted:
-		return logging.LevelInfo
-	case codes.Unavailable:
-		return logging.LevelWarn
-	}
-	return logging.LevelError
 }
 
 // healthEvery is how often sluiced checks that Redis answers.
