@@ -490,18 +490,18 @@ func ackCall(key groupKey, items []settleItem) scriptCall {
 		}
 		shared = shared && it.Fence == items[0].Fence
 	}
-	if shared {
-		args := make([]any, 0, 4+2*len(items))
-		args = append(args, key.group, lo.String(), hi.String(), items[0].Fence)
-		for _, it := range items {
-			args = append(args, it.ID.String(), it.Attempt)
-		}
-		return scriptCall{keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
-	}
 	args := make([]any, 0, 4+3*len(items))
-	args = append(args, key.group, lo.String(), hi.String(), "")
+	args = append(args, key.group, lo.String(), hi.String())
+	if shared {
+		args = append(args, items[0].Fence)
+	} else {
+		args = append(args, "")
+	}
 	for _, it := range items {
-		args = append(args, it.ID.String(), it.Attempt, it.Fence)
+		args = append(args, it.ID.String(), it.Attempt)
+		if !shared {
+			args = append(args, it.Fence)
+		}
 	}
 	return scriptCall{keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
 }
