@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Entry field names. This is the layout that redis-cli and redis-py users see;
@@ -33,7 +34,8 @@ type Event struct {
 	IdempotencyKey string
 }
 
-// Entry is one stream entry as read back.
+// Entry is one stream entry as read back. Its Event.Payload may share
+// memory with the Redis reply it was read from: read it, never write to it.
 type Entry struct {
 	ID    ID
 	Event Event
@@ -101,7 +103,7 @@ func decodeEntry(id ID, values map[string]any) Entry {
 		v := valueString(raw)
 		switch {
 		case name == FieldPayload:
-			e.Event.Payload = []byte(v)
+			e.Event.Payload = readOnlyBytes(v)
 			continue
 		case !utf8.ValidString(v):
 			// The other layout fields are text; a binary value stays raw.
@@ -133,6 +135,17 @@ func decodeEntry(id ID, values map[string]any) Entry {
 		e.Extra[name] = []byte(v)
 	}
 	return e
+}
+
+// readOnlyBytes is s's bytes without a copy: the payload is the largest
+// part of an entry, and nothing in Sluice writes to a read entry's payload
+// (it is encoded, converted or compared). Entry.Event.Payload must be
+// treated as read-only.
+func readOnlyBytes(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 func valueString(v any) string {
