@@ -328,6 +328,9 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 			}()
 		}
 		err = s.receive(ctx, func(m *Message) bool {
+			if ctx.Err() != nil {
+				return false // not even when a worker is free
+			}
 			select {
 			case work <- m:
 				return true

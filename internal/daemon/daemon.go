@@ -122,6 +122,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
+	if cfg.Pprof && cfg.MetricsListen == "" {
+		return errors.New("--pprof needs --metrics-listen: profiles are served on the metrics port")
+	}
 
 	opts := []server.Option{server.WithLogger(log)}
 	if cfg.DescriptorSet != "" {
@@ -246,10 +249,6 @@ func Run(ctx context.Context, cfg Config) error {
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
-	}
-	if cfg.Pprof && cfg.MetricsListen == "" {
-		lis.Close()
-		return errors.New("--pprof needs --metrics-listen: profiles are served on the metrics port")
 	}
 	var ml net.Listener // /metrics, /healthz, /readyz; open before Ready is called
 	if cfg.MetricsListen != "" {
