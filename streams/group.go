@@ -237,8 +237,9 @@ func (g *GroupSub) signal() {
 
 // SubscribeGroup joins a consumer group that must exist (see EnsureGroup).
 // All subscriptions of one stream and group in this process share one
-// dispatcher, which reads with non-blocking commands, for one consumer at a
-// time in turn, each time at most that subscription's free credit.
+// dispatcher, which reads for one consumer at a time in turn, each time at
+// most that subscription's free credit, waiting in Redis (XREADGROUP BLOCK)
+// when nothing is new.
 func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 	if o.MaxInFlight <= 0 {
 		return nil, errors.New("streams: MaxInFlight must be positive")
@@ -259,7 +260,6 @@ func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 		d = &dispatcher{
 			s:      s,
 			key:    key,
-			w:      s.acquireWatcherLocked(o.Stream),
 			wake:   make(chan struct{}, 1),
 			held:   make(map[ID]held),
 			cursor: "0-0",
@@ -285,7 +285,6 @@ func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 type dispatcher struct {
 	s    *Store
 	key  groupKey
-	w    *watcher
 	wake chan struct{} // cap 1: credit freed, subscriptions came or went, claim now
 
 	mu        sync.Mutex
@@ -319,15 +318,13 @@ func (d *dispatcher) claimSoon() {
 }
 
 func (d *dispatcher) run(ctx context.Context) {
-	select {
-	case <-d.w.ready:
-	case <-ctx.Done():
-		d.stop(ErrClosed)
-		return
-	}
 	var b backoff
 	for {
-		changed := d.w.changed()
+		// What a wake-up announces, pick sees from here on.
+		select {
+		case <-d.wake:
+		default:
+		}
 		g, count := d.pick()
 		if g == nil {
 			if d.retireIfIdle() {
@@ -350,7 +347,7 @@ func (d *dispatcher) run(ctx context.Context) {
 		if claiming {
 			batch, err = d.claim(ctx, g, count)
 		} else {
-			batch, err = d.readNew(ctx, g, count)
+			batch, err = d.readNew(ctx, g, count, d.blockFor())
 		}
 		if err != nil {
 			switch {
@@ -374,22 +371,22 @@ func (d *dispatcher) run(ctx context.Context) {
 		d.afterRead(ctx, g)
 		if len(batch) > 0 {
 			d.deliver(g, batch)
-			continue
 		}
-		if claiming {
-			continue // nothing (more) to redeliver now: read new entries
-		}
-		// Nothing new: wait for the stream to change or the next claim.
-		wait := time.Until(d.nextClaim())
-		select {
-		case <-changed:
-		case <-d.wake:
-		case <-time.After(wait):
-		case <-ctx.Done():
-			d.stop(ErrClosed)
-			return
-		}
+		// Nothing (more) to redeliver, or a read that waited out its block:
+		// go round, to claim if it is time or read again.
 	}
+}
+
+// blockFor is how long the next read of new entries may wait in Redis for
+// one to arrive: until the next reclaim, at most the Store's readBlock, and
+// not at all if a wake-up is pending. While it waits, the dispatcher does
+// nothing else, so wake-ups (a nack to redeliver, a subscription that came
+// or went) wait that long at most when the stream is quiet.
+func (d *dispatcher) blockFor() time.Duration {
+	if len(d.wake) > 0 {
+		return -1 // no BLOCK
+	}
+	return max(min(time.Until(d.nextClaim()), d.s.readBlock), time.Millisecond)
 }
 
 // pick chooses the next subscription with credit, round robin.
@@ -423,12 +420,13 @@ func (d *dispatcher) nextClaim() time.Time {
 // again (with a read), so it comes back if the waits hash is lost.
 const registerEvery = 10 * time.Second
 
-// readNew reads entries never delivered to the group (XREADGROUP >). They
-// become due for redelivery after the subscription's first-delivery wait
-// without any further command: that is the consumer's registered threshold
-// (see scripts.go), written in the same pipeline, before the read, when it
-// is not known to be there.
-func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Delivery, error) {
+// readNew reads entries never delivered to the group (XREADGROUP >),
+// waiting up to block for one to arrive (-1: not at all). They become due
+// for redelivery after the subscription's first-delivery wait without any
+// further command: that is the consumer's registered threshold (see
+// scripts.go), written in the same pipeline, before the read, when it is
+// not known to be there.
+func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int, block time.Duration) ([]Delivery, error) {
 	pipe := d.s.reader.Pipeline()
 	register := time.Since(g.registered) > registerEvery
 	var regCmd *redis.IntCmd
@@ -439,7 +437,7 @@ func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int) ([]Del
 	// this read returns, moves the epoch on.
 	epochCmd := pipe.HGet(ctx, epochsKey(d.key.stream), d.key.group)
 	readCmd := pipe.XReadGroup(ctx, &redis.XReadGroupArgs{Group: d.key.group, Consumer: g.consumer,
-		Streams: []string{d.key.stream, ">"}, Count: int64(count), Block: -1})
+		Streams: []string{d.key.stream, ">"}, Count: int64(count), Block: block})
 	_, _ = pipe.Exec(ctx)
 	if register {
 		if err := regCmd.Err(); err != nil {
@@ -792,6 +790,5 @@ func (d *dispatcher) stop(err error) {
 func (d *dispatcher) unregisterLocked() {
 	if d.s.dispatchers[d.key] == d {
 		delete(d.s.dispatchers, d.key)
-		d.s.releaseWatcherLocked(d.w)
 	}
 }

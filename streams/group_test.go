@@ -377,3 +377,43 @@ func TestAcksFencedByEpoch(t *testing.T) {
 		t.Fatalf("%d entries still pending", n)
 	}
 }
+
+// TestGroupReadWaitsInRedis: an idle group subscription waits for new entries
+// in its own blocking XREADGROUP, not in a stream watcher's XREAD followed by
+// a second read, and what is published then reaches it from that read.
+func TestGroupReadWaitsInRedis(t *testing.T) {
+	r := testredis.Start(t)
+	s := newStore(t, r)
+	ctx := t.Context()
+	if err := s.EnsureGroup(ctx, "s", "g", streams.Newest); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: 10,
+		Policy: streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sub.Close)
+	blocked := func(cmd string) bool {
+		for _, line := range strings.Split(r.Client.ClientList(ctx).Val(), "\n") {
+			if strings.Contains(line, " cmd="+cmd+" ") && strings.Contains(line, " flags=b ") {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !blocked("xreadgroup") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no XREADGROUP blocked in Redis:\n%s", r.Client.ClientList(ctx).Val())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if blocked("xread") {
+		t.Fatalf("a blocking XREAD for a group subscription:\n%s", r.Client.ClientList(ctx).Val())
+	}
+	id := r.Client.XAdd(ctx, &redis.XAddArgs{Stream: "s", Values: []any{"type", "t.v1.E", "payload", "x"}}).Val()
+	if ds := nextN(t, sub, 1); ds[0].ID.String() != id {
+		t.Fatalf("delivered %s, published %s", ds[0].ID, id)
+	}
+}

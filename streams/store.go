@@ -17,8 +17,10 @@ import (
 // Create it with New and release it with Close.
 type Store struct {
 	rdb    redis.UniversalClient // request/response commands
-	reader redis.UniversalClient // watchers' blocking reads; owned by the Store
+	reader redis.UniversalClient // blocking reads; owned by the Store
 	log    *slog.Logger
+	// readBlock is the longest a dispatcher's XREADGROUP waits in Redis.
+	readBlock time.Duration
 
 	observer          Observer
 	maxLength         func(string) int64
@@ -48,12 +50,14 @@ type Options struct {
 	// Client runs Sluice's commands. The caller owns it: Close does not close
 	// it. Required.
 	Client redis.UniversalClient
-	// ReadClient runs the blocking XREADs that watch streams for new
-	// entries, one connection per watched stream, and the XREADGROUPs that
-	// deliver to groups. The Store owns it and closes it on Close, which also
-	// ends reads blocked in it. Required. Give it a pool as large as the
-	// number of streams you expect to watch, and MaxRetries -1: a retried
-	// XREADGROUP would leave its first batch pending with nobody told.
+	// ReadClient runs the blocking reads: the XREADGROUPs that deliver to
+	// groups, one connection per stream and group with subscriptions, and
+	// the XREADs that watch streams for independent readers, one connection
+	// per stream. The Store owns it and closes it on Close, which also ends
+	// reads blocked in it. Required. Give it a pool as large as the number
+	// of streams and groups you expect to serve, and MaxRetries -1: a
+	// retried XREADGROUP would leave its first batch pending with nobody
+	// told.
 	ReadClient redis.UniversalClient
 	// Logger for background problems. Default slog.Default().
 	Logger *slog.Logger
@@ -111,6 +115,7 @@ func New(o Options) (*Store, error) {
 	return &Store{
 		rdb:               o.Client,
 		reader:            o.ReadClient,
+		readBlock:         readBlockOf(o.ReadClient),
 		log:               o.Logger,
 		observer:          o.Observer,
 		maxLength:         o.MaxLength,
@@ -121,6 +126,27 @@ func New(o Options) (*Store, error) {
 		watchers:          make(map[string]*watcher),
 		dispatchers:       make(map[groupKey]*dispatcher),
 	}, nil
+}
+
+// maxReadBlock is the longest a dispatcher waits in Redis for new entries,
+// and so the longest a wake-up (a nack to redeliver, a subscription that
+// came or went) waits while its stream is quiet.
+const maxReadBlock = 250 * time.Millisecond
+
+// readBlockOf is maxReadBlock, or less if c's read timeout is short: go-redis
+// gives a pipelined blocking command only the client's read timeout.
+func readBlockOf(c redis.UniversalClient) time.Duration {
+	var timeout time.Duration
+	switch c := c.(type) {
+	case *redis.Client:
+		timeout = c.Options().ReadTimeout
+	case *redis.ClusterClient:
+		timeout = c.Options().ReadTimeout
+	}
+	if timeout > 0 {
+		return max(min(maxReadBlock, timeout/2), time.Millisecond)
+	}
+	return maxReadBlock
 }
 
 // Close ends every subscription (their Next and Read calls return ErrClosed),

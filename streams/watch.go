@@ -13,10 +13,11 @@ import (
 // socket deadline (BLOCK + 10 s).
 const watchBlock = 2 * time.Second
 
-// A watcher tells waiters when its stream gets entries beyond the newest one
-// it knew. It is the only blocking Redis read in Sluice: one connection per
-// watched stream, however many subscriptions, groups and readers wait on it.
-// Waiters then read with non-blocking commands on the shared pool.
+// A watcher tells independent readers (read.go) when their stream gets
+// entries beyond the newest one it knew: one blocking connection per watched
+// stream, however many readers wait on it. They then read with non-blocking
+// commands on the shared pool. Groups do not need it: their dispatcher waits
+// in its own XREADGROUP (group.go).
 type watcher struct {
 	stream string
 	ready  chan struct{} // closed once the watcher has read the stream's tail
