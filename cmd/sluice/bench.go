@@ -39,6 +39,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Batch, "batch", 100, "events per batched publish")
 	fs.IntVar(&cfg.Messages, "messages", 200000, "messages drained in the consume scenario")
 	rates := fs.String("rates", "1000,5000,20000", "msgs/s of the latency scenario")
+	fs.DurationVar(&cfg.Tick, "tick", 0, "latency scenario's pacing: send what has come due every TICK (default 1s/rate: evenly spaced; 1ms: bursts of rate/1000)")
 	only := fs.String("only", "", "comma-separated scenarios to run: publish, consume, latency (default: all)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fanout := fs.String("fanout", "", "instead of the other scenarios: comma-separated counts of Subscribe streams to hold open (e.g. 1000,10000)")
@@ -62,6 +63,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if cfg.Duration <= 0 || cfg.Payload < 8 || cfg.Publishers < 1 || cfg.Subscribers < 1 || cfg.Batch < 1 || cfg.Messages < 1 {
 		return errors.New("--duration, --payload (>= 8), --publishers, --subscribers, --batch and --messages must be positive")
+	}
+	if cfg.Tick < 0 {
+		return errors.New("--tick must not be negative")
 	}
 	if *redisURL == "" {
 		url, stop, err := bench.StartRedis(ctx)

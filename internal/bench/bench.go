@@ -37,6 +37,10 @@ type Config struct {
 	Batch       int   // events per batched publish
 	Messages    int   // pre-filled for the consume scenario
 	Rates       []int // msgs/s for the latency scenario
+	// Tick is the latency scenario's pacing: on every tick it sends the
+	// messages that have come due. 0 spaces them evenly (a tick of 1 s /
+	// rate); 1 ms sends bursts of rate/1000 at once.
+	Tick time.Duration
 	// Skip names scenarios not to run: "publish", "consume", "latency".
 	Skip map[string]bool `json:",omitempty"`
 }
@@ -358,9 +362,13 @@ func consumeRaw(ctx context.Context, cfg Config, rdb *redis.Client, payload []by
 	return consumeResult{float64(cfg.Messages) / elapsed.Seconds(), snapshot(ctx, rdb).since(before, cfg.Messages)}, nil
 }
 
-// pace calls send at r per second for d (in bursts per millisecond tick).
-func pace(ctx context.Context, r int, d time.Duration, send func() error) error {
-	tick := time.NewTicker(time.Millisecond)
+// pace calls send at r per second for d: on every tick (default 1 s / r,
+// evenly spaced), as many times as have come due.
+func pace(ctx context.Context, r int, d, every time.Duration, send func() error) error {
+	if every <= 0 {
+		every = time.Second / time.Duration(r)
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	start := time.Now()
 	sent := 0
@@ -425,7 +433,7 @@ func latencySluice(ctx context.Context, cfg Config, conn grpc.ClientConnInterfac
 	pub := client.NewPublisher(conn)
 	sem := make(chan struct{}, 64) // publishes in flight, so pacing is not held up by round trips
 	var wg sync.WaitGroup
-	err = pace(ctx, r, d, func() error {
+	err = pace(ctx, r, d, cfg.Tick, func() error {
 		sem <- struct{}{}
 		wg.Add(1)
 		ev := &sluicev1.Event{Type: "bench.v1.E", ContentType: "application/octet-stream", Data: &sluicev1.Event_Payload{Payload: stamp(make([]byte, cfg.Payload))}}
@@ -480,7 +488,7 @@ func latencyRaw(ctx context.Context, cfg Config, rdb *redis.Client, r int) ([]ti
 	}()
 	sem := make(chan struct{}, 64)
 	var wg sync.WaitGroup
-	err := pace(ctx, r, d, func() error {
+	err := pace(ctx, r, d, cfg.Tick, func() error {
 		sem <- struct{}{}
 		wg.Add(1)
 		p := stamp(make([]byte, cfg.Payload))

@@ -118,7 +118,7 @@ func RunFanOut(ctx context.Context, conn grpc.ClientConnInterface, rdb *redis.Cl
 	delivered.Store(0)
 	start := time.Now()
 	i := 0
-	err := pace(ctx, rate, d, func() error {
+	err := pace(ctx, rate, d, time.Millisecond, func() error {
 		stream := names[i%streams]
 		i++
 		_, err := pub.Publish(ctx, stream, &sluicev1.Event{Type: "bench.v1.E"})
