@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -37,7 +38,9 @@ func classify(err error) error {
 		return ErrClosed
 	case redis.HasErrorPrefix(err, "WRONGTYPE"):
 		return fmt.Errorf("%w: %v", ErrWrongType, err)
-	case redis.HasErrorPrefix(err, "NOGROUP"):
+	case redis.HasErrorPrefix(err, "NOGROUP"),
+		// A blocked XREADGROUP whose stream was deleted.
+		redis.HasErrorPrefix(err, "UNBLOCKED") && strings.Contains(err.Error(), "no longer exists"):
 		return fmt.Errorf("%w: %v", ErrGroupDeleted, err)
 	case redis.HasErrorPrefix(err, "LOADING"), redis.HasErrorPrefix(err, "MASTERDOWN"),
 		redis.HasErrorPrefix(err, "TRYAGAIN"), redis.HasErrorPrefix(err, "CLUSTERDOWN"):

@@ -378,14 +378,21 @@ func TestAcksFencedByEpoch(t *testing.T) {
 	}
 }
 
-// TestGroupReadWaitsInRedis: an idle group subscription waits for new entries
-// in its own blocking XREADGROUP, not in a stream watcher's XREAD followed by
-// a second read, and what is published then reaches it from that read.
-func TestGroupReadWaitsInRedis(t *testing.T) {
-	r := testredis.Start(t)
-	s := newStore(t, r)
-	ctx := t.Context()
-	if err := s.EnsureGroup(ctx, "s", "g", streams.Newest); err != nil {
+// blockedIn reports whether a client of r is blocked in cmd.
+func blockedIn(t *testing.T, r *testredis.Server, cmd string) bool {
+	for _, line := range strings.Split(r.Client.ClientList(t.Context()).Val(), "\n") {
+		if strings.Contains(line, " cmd="+cmd+" ") && strings.Contains(line, " flags=b ") {
+			return true
+		}
+	}
+	return false
+}
+
+// idleGroupSub subscribes consumer "c" of group "g" to the empty stream "s"
+// of s and waits until its dispatcher is blocked in Redis.
+func idleGroupSub(t *testing.T, r *testredis.Server, s *streams.Store) *streams.GroupSub {
+	t.Helper()
+	if err := s.EnsureGroup(t.Context(), "s", "g", streams.Newest); err != nil {
 		t.Fatal(err)
 	}
 	sub, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "c", MaxInFlight: 10,
@@ -394,26 +401,62 @@ func TestGroupReadWaitsInRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sub.Close)
-	blocked := func(cmd string) bool {
-		for _, line := range strings.Split(r.Client.ClientList(ctx).Val(), "\n") {
-			if strings.Contains(line, " cmd="+cmd+" ") && strings.Contains(line, " flags=b ") {
-				return true
-			}
-		}
-		return false
-	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !blocked("xreadgroup") {
+	for !blockedIn(t, r, "xreadgroup") {
 		if time.Now().After(deadline) {
-			t.Fatalf("no XREADGROUP blocked in Redis:\n%s", r.Client.ClientList(ctx).Val())
+			t.Fatalf("no XREADGROUP blocked in Redis:\n%s", r.Client.ClientList(t.Context()).Val())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if blocked("xread") {
-		t.Fatalf("a blocking XREAD for a group subscription:\n%s", r.Client.ClientList(ctx).Val())
+	return sub
+}
+
+// TestGroupReadWaitsInRedis: an idle group subscription waits for new entries
+// in its own blocking XREADGROUP, not in a stream watcher's XREAD followed by
+// a second read, and what is published then reaches it from that read.
+func TestGroupReadWaitsInRedis(t *testing.T) {
+	r := testredis.Start(t)
+	sub := idleGroupSub(t, r, newStore(t, r))
+	if blockedIn(t, r, "xread") {
+		t.Fatalf("a blocking XREAD for a group subscription:\n%s", r.Client.ClientList(t.Context()).Val())
 	}
-	id := r.Client.XAdd(ctx, &redis.XAddArgs{Stream: "s", Values: []any{"type", "t.v1.E", "payload", "x"}}).Val()
+	id := r.Client.XAdd(t.Context(), &redis.XAddArgs{Stream: "s", Values: []any{"type", "t.v1.E", "payload", "x"}}).Val()
 	if ds := nextN(t, sub, 1); ds[0].ID.String() != id {
 		t.Fatalf("delivered %s, published %s", ds[0].ID, id)
+	}
+}
+
+// TestStreamDeletedUnderBlockedRead: deleting the stream ends a subscription
+// whose read is blocked in Redis (which answers "UNBLOCKED the stream key no
+// longer exists", not NOGROUP) as a deleted group, not as a failed read.
+func TestStreamDeletedUnderBlockedRead(t *testing.T) {
+	r := testredis.Start(t)
+	cmd, read, err := daemon.Clients(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder // written by the dispatcher only, read after it ended
+	s, err := streams.New(streams.Options{Client: cmd, ReadClient: read, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Close(); cmd.Close() }()
+	sub := idleGroupSub(t, r, s)
+	r.Client.Del(t.Context(), "s")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for {
+		_, err := sub.Next(ctx)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, streams.ErrGroupDeleted) {
+			t.Fatalf("Next: %v, want ErrGroupDeleted", err)
+		}
+		break
+	}
+	s.Close() // the dispatcher has ended; its log is complete
+	if strings.Contains(logs.String(), "reading group failed") {
+		t.Fatalf("logged as a failure:\n%s", logs.String())
 	}
 }
