@@ -178,13 +178,17 @@ func (g *GroupSub) Sent(ctx context.Context, ds []Delivery) error {
 // Close ends the subscription. The messages it held and did not settle
 // become available to the group's other subscribers at once (they stay
 // pending, as claimable). An ephemeral consumer that then holds nothing is
-// deleted from the group. Close makes at most two Redis calls of at most
-// two seconds each, and is idempotent.
+// deleted from the group. If the dispatcher is reading for the subscription
+// (a read waits in Redis up to 250 ms), Close waits for that read and for
+// what it got to be given back, so that nothing reaches the consumer after
+// Close returns. Then it makes at most two Redis calls of at most two
+// seconds each. Close is idempotent.
 func (g *GroupSub) Close() {
 	held, ok := g.d.remove(g)
 	if !ok {
 		return
 	}
+	g.d.waitStep(g)
 	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 	defer cancel()
 	g.d.s.releaseHeld(ctx, g.d, held)
@@ -295,6 +299,8 @@ type dispatcher struct {
 	cursor    string      // reclaim scan position
 	lastSweep time.Time
 	idleSince map[string]time.Time // consumers whose idle time Redis does not report
+	stepFor   *GroupSub            // the subscription a read or reclaim runs for
+	stepDone  chan struct{}        // made by waitStep, closed when that step ends
 }
 
 type held struct {
@@ -341,15 +347,7 @@ func (d *dispatcher) run(ctx context.Context) {
 			continue
 		}
 		d.sweep(ctx)
-		var batch []Delivery
-		var err error
-		claiming := d.claimDue()
-		if claiming {
-			batch, err = d.claim(ctx, g, count)
-		} else {
-			batch, err = d.readNew(ctx, g, count, d.blockFor())
-		}
-		if err != nil {
+		if err := d.step(ctx, g, count, d.claimDue()); err != nil {
 			switch {
 			case ctx.Err() != nil:
 				d.stop(ErrClosed)
@@ -368,12 +366,62 @@ func (d *dispatcher) run(ctx context.Context) {
 			continue
 		}
 		b.reset()
-		d.afterRead(ctx, g)
-		if len(batch) > 0 {
-			d.deliver(g, batch)
+	}
+}
+
+// step reads new entries for g, or reclaims due ones if claiming, and hands
+// them to g (or, if g left meanwhile, back to the group). A Close of g waits
+// for a step running for it (waitStep).
+func (d *dispatcher) step(ctx context.Context, g *GroupSub, count int, claiming bool) error {
+	d.mu.Lock()
+	d.stepFor = g
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.stepFor = nil
+		if d.stepDone != nil {
+			close(d.stepDone)
+			d.stepDone = nil
 		}
-		// Nothing (more) to redeliver, or a read that waited out its block:
-		// go round, to claim if it is time or read again.
+		d.mu.Unlock()
+	}()
+	var batch []Delivery
+	var err error
+	if claiming {
+		batch, err = d.claim(ctx, g, count)
+	} else {
+		batch, err = d.readNew(ctx, g, count, d.blockFor())
+	}
+	if err != nil {
+		return err
+	}
+	d.afterRead(ctx, g)
+	if len(batch) > 0 {
+		d.deliver(g, batch)
+	}
+	return nil
+}
+
+// waitStep waits until no step runs for g: at most a blocked read, and the
+// nack that gives back what it got.
+func (d *dispatcher) waitStep(g *GroupSub) {
+	d.mu.Lock()
+	var done chan struct{}
+	if d.stepFor == g {
+		if d.stepDone == nil {
+			d.stepDone = make(chan struct{})
+		}
+		done = d.stepDone
+	}
+	d.mu.Unlock()
+	if done == nil {
+		return
+	}
+	t := time.NewTimer(d.s.readBlock + 2*releaseTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
 	}
 }
 

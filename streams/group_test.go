@@ -460,3 +460,21 @@ func TestStreamDeletedUnderBlockedRead(t *testing.T) {
 		t.Fatalf("logged as a failure:\n%s", logs.String())
 	}
 }
+
+// TestCloseWaitsForItsRead: when Close returns, no read for the subscription
+// is left waiting in Redis, so an entry published afterwards does not reach
+// its consumer (for a topic partition, another member may start reading at
+// once, and must get the entries in order).
+func TestCloseWaitsForItsRead(t *testing.T) {
+	r := testredis.Start(t)
+	sub := idleGroupSub(t, r, newStore(t, r))
+	sub.Close()
+	if blockedIn(t, r, "xreadgroup") {
+		t.Fatalf("a read still waits after Close:\n%s", r.Client.ClientList(t.Context()).Val())
+	}
+	r.Client.XAdd(t.Context(), &redis.XAddArgs{Stream: "s", Values: []any{"type", "t.v1.E", "payload", "x"}})
+	time.Sleep(300 * time.Millisecond) // longer than any read's BLOCK
+	if p := r.Client.XPending(t.Context(), "s", "g").Val(); p.Count != 0 {
+		t.Fatalf("read after Close: %+v", p)
+	}
+}
