@@ -478,3 +478,28 @@ func TestCloseWaitsForItsRead(t *testing.T) {
 		t.Fatalf("read after Close: %+v", p)
 	}
 }
+
+// TestEntriesReadForAClosedSubscriptionComeFirst: what a read took for a
+// subscription that closed meanwhile goes to the group's other subscribers
+// before anything newer.
+func TestEntriesReadForAClosedSubscriptionComeFirst(t *testing.T) {
+	r := testredis.Start(t)
+	s := newStore(t, r)
+	a := idleGroupSub(t, r, s) // its read now waits in Redis
+	closed := make(chan struct{})
+	go func() { a.Close(); close(closed) }()
+	time.Sleep(20 * time.Millisecond) // a is out; Close waits for a's read
+	b, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "b", MaxInFlight: 10,
+		Policy: streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	first := r.Client.XAdd(t.Context(), &redis.XAddArgs{Stream: "s", Values: []any{"type", "t.v1.E", "payload", "1"}}).Val()
+	<-closed // a's read took the first entry and gave it back
+	second := r.Client.XAdd(t.Context(), &redis.XAddArgs{Stream: "s", Values: []any{"type", "t.v1.E", "payload", "2"}}).Val()
+	ds := nextN(t, b, 2)
+	if ds[0].ID.String() != first || ds[1].ID.String() != second {
+		t.Fatalf("b got %s, %s; published %s, %s", ds[0].ID, ds[1].ID, first, second)
+	}
+}
