@@ -366,7 +366,7 @@ func consumeRaw(ctx context.Context, cfg Config, rdb *redis.Client, payload []by
 // evenly spaced), as many times as have come due.
 func pace(ctx context.Context, r int, d, every time.Duration, send func() error) error {
 	if every <= 0 {
-		every = time.Second / time.Duration(r)
+		every = max(time.Second/time.Duration(r), time.Microsecond)
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
