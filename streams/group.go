@@ -374,6 +374,10 @@ func (d *dispatcher) run(ctx context.Context) {
 // for a step running for it (waitStep).
 func (d *dispatcher) step(ctx context.Context, g *GroupSub, count int, claiming bool) error {
 	d.mu.Lock()
+	if g.removed { // since pick: its Close did not wait for this step
+		d.mu.Unlock()
+		return nil
+	}
 	d.stepFor = g
 	d.mu.Unlock()
 	defer func() {
