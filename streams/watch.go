@@ -29,15 +29,10 @@ type watcher struct {
 	gen uint64        // changes so far
 }
 
-// changed returns a channel that is closed at the next change. Take it before
-// reading the stream, so that no entry can slip in between unnoticed.
-func (w *watcher) changed() <-chan struct{} {
-	ch, _ := w.changedGen()
-	return ch
-}
-
-// changedGen is changed and the number of changes so far: reads made by
-// callers holding the same number all see the same announced entries.
+// changedGen returns a channel that is closed at the next change, and the
+// number of changes so far: reads made by callers holding the same number
+// all see the same announced entries. Take it before reading the stream, so
+// that no entry can slip in between unnoticed.
 func (w *watcher) changedGen() (<-chan struct{}, uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
