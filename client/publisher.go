@@ -15,7 +15,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -23,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/vtcodec"
 )
 
 // Publisher appends events to streams. It is safe for concurrent use.
@@ -100,7 +100,7 @@ func WithCoalescing(maxInFlight int) PublisherOption {
 
 // NewPublisher returns a Publisher over conn.
 func NewPublisher(conn grpc.ClientConnInterface, opts ...PublisherOption) *Publisher {
-	p := &Publisher{conn: conn, rpc: sluicev1.NewPublisherServiceClient(conn), retryFor: 30 * time.Second, inFlight: 4}
+	p := &Publisher{conn: conn, rpc: sluicev1.NewPublisherServiceClient(fastCodec{conn}), retryFor: 30 * time.Second, inFlight: 4}
 	for _, o := range opts {
 		o(p)
 	}
@@ -308,11 +308,11 @@ func (encodedCodec) Marshal(v any) (mem.BufferSlice, error) {
 	if r, ok := v.(*encodedRequest); ok {
 		return mem.BufferSlice{mem.SliceBuffer(*r)}, nil
 	}
-	return encoding.GetCodecV2("proto").Marshal(v)
+	return vtcodec.Client.Marshal(v)
 }
 
 func (encodedCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	return encoding.GetCodecV2("proto").Unmarshal(data, v)
+	return vtcodec.Client.Unmarshal(data, v)
 }
 
 func (encodedCodec) Name() string { return "proto" }

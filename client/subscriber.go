@@ -235,7 +235,7 @@ func NewSubscriber(conn grpc.ClientConnInterface, cfg SubscriberConfig, opts ...
 		return nil, errors.New("sluice: MaxInFlight must not be negative")
 	}
 	s := &Subscriber{
-		rpc:         sluicev1.NewSubscriberServiceClient(conn),
+		rpc:         sluicev1.NewSubscriberServiceClient(fastCodec{conn}),
 		cfg:         cfg,
 		concurrency: 1,
 		ackBatch:    256,

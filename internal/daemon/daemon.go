@@ -46,6 +46,7 @@ import (
 	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/internal/retention"
 	"github.com/sluice-io/sluice/internal/ui"
+	"github.com/sluice-io/sluice/internal/vtcodec"
 	"github.com/sluice-io/sluice/schema"
 	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/streams"
@@ -232,6 +233,7 @@ func Run(ctx context.Context, cfg Config) error {
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.MaxRecvMsgSize(64 << 20),
+		grpc.ForceServerCodecV2(vtcodec.Server),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second,
 			MaxConnectionAge: cfg.MaxConnectionAge, MaxConnectionAgeGrace: 30 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),

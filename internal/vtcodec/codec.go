@@ -1,0 +1,114 @@
+// Package vtcodec holds gRPC codecs that encode and decode Sluice's hot-path
+// messages with the methods planetscale/vtprotobuf generates next to
+// protoc-gen-go's code in gen/go (no reflection), and every other message
+// with protobuf-go, as grpc-go's own codec does. The wire format is the same:
+// either side may use either codec.
+//
+// vtprotobuf does not check that string fields hold valid UTF-8, which
+// protobuf-go does and proto3 requires (and other languages' decoders
+// enforce). So the codecs use it only where the strings are known to be valid:
+//
+//   - Server decodes every request with protobuf-go (what clients send is not
+//     trusted) and encodes Subscribe, Publish and Ack responses with
+//     vtprotobuf: their strings are validated request fields, Redis entry IDs,
+//     ack IDs, and entry fields that streams.decodeEntry checked.
+//   - Client encodes requests with vtprotobuf (the server's decoding checks
+//     them) and decodes every response with it (the server sends only valid
+//     strings: protobuf-go refuses to encode others).
+//
+// Neither is registered globally: sluiced sets Server with
+// grpc.ForceServerCodecV2, the Go client sets Client per call with
+// grpc.ForceCodecV2. Both are named "proto", like grpc-go's.
+package vtcodec
+
+import (
+	"fmt"
+
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+var (
+	// Server is sluiced's codec.
+	Server encoding.CodecV2 = codec{vtMarshal: serverEncodesVT, vtUnmarshal: never}
+	// Client is the Go client's codec.
+	Client encoding.CodecV2 = codec{vtMarshal: always, vtUnmarshal: always}
+)
+
+// vtMessage is what protoc-gen-go-vtproto generates (features marshal,
+// unmarshal and size).
+type vtMessage interface {
+	SizeVT() int
+	MarshalToSizedBufferVT([]byte) (int, error)
+	UnmarshalVT([]byte) error
+}
+
+func serverEncodesVT(v any) bool {
+	switch v.(type) {
+	case *sluicev1.SubscribeResponse, *sluicev1.PublishResponse, *sluicev1.AckResponse:
+		return true
+	}
+	return false
+}
+
+func always(any) bool { return true }
+func never(any) bool  { return false }
+
+type codec struct {
+	vtMarshal, vtUnmarshal func(any) bool
+}
+
+func (codec) Name() string { return "proto" }
+
+func (c codec) Marshal(v any) (mem.BufferSlice, error) {
+	m, ok := v.(vtMessage)
+	if !ok || !c.vtMarshal(v) {
+		return marshalProto(v)
+	}
+	size := m.SizeVT()
+	if mem.IsBelowBufferPoolingThreshold(size) {
+		buf := make([]byte, size)
+		if _, err := m.MarshalToSizedBufferVT(buf); err != nil {
+			return nil, err
+		}
+		return mem.BufferSlice{mem.SliceBuffer(buf)}, nil
+	}
+	pool := mem.DefaultBufferPool()
+	buf := pool.Get(size)
+	if _, err := m.MarshalToSizedBufferVT((*buf)[:size]); err != nil {
+		pool.Put(buf)
+		return nil, err
+	}
+	return mem.BufferSlice{mem.NewBuffer(buf, pool)}, nil
+}
+
+func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	if m, ok := v.(vtMessage); ok && c.vtUnmarshal(v) {
+		// UnmarshalVT merges into m and copies what it keeps (strings and
+		// bytes), so the buffer can go back to the pool. grpc-go passes a
+		// new message for every request and response.
+		return m.UnmarshalVT(buf.ReadOnlyData())
+	}
+	pm, ok := v.(proto.Message)
+	if !ok {
+		return fmt.Errorf("vtcodec: cannot decode into %T, not a proto.Message", v)
+	}
+	return proto.Unmarshal(buf.ReadOnlyData(), pm)
+}
+
+func marshalProto(v any) (mem.BufferSlice, error) {
+	pm, ok := v.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("vtcodec: cannot encode %T, not a proto.Message", v)
+	}
+	buf, err := proto.Marshal(pm)
+	if err != nil {
+		return nil, err
+	}
+	return mem.BufferSlice{mem.SliceBuffer(buf)}, nil
+}

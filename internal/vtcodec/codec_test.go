@@ -1,0 +1,129 @@
+package vtcodec
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// full sets every kind of field the hot messages have: nested messages,
+// maps, oneofs, repeated scalars, well-known types.
+func full() []proto.Message {
+	ev := &sluicev1.Event{
+		Type: "orders.v1.OrderPlaced", Version: "v1", ContentType: "application/protobuf",
+		Headers: map[string]string{"trace": "abc", "tenant": "é"}, Key: "k",
+		PublishTime: timestamppb.New(time.Unix(1700000000, 123456789)), IdempotencyKey: "idem",
+		Data: &sluicev1.Event_Payload{Payload: []byte{0, 1, 0xff, 'x'}},
+	}
+	jsonEv := &sluicev1.Event{Type: "t", Data: &sluicev1.Event_Json{Json: `{"a":1}`}}
+	return []proto.Message{
+		&sluicev1.SubscribeResponse{
+			Subscription: &sluicev1.Subscription{Stream: "s", Group: "g", Consumer: "c", Topic: "t", Partitions: 3},
+			Messages: []*sluicev1.Message{
+				{AckId: "AQID", Id: "1-2", Event: ev, DeliveryAttempt: 2, ExtraFields: map[string][]byte{`"\xff"`: {0xff}}, Stream: "s", Partition: 1},
+				{Id: "3-4", Event: jsonEv},
+			},
+			Assignment: &sluicev1.Assignment{Partitions: []int32{0, 2}},
+		},
+		&sluicev1.PublishRequest{Stream: "s", Events: []*sluicev1.Event{ev, jsonEv},
+			Durability: &sluicev1.Durability{MinReplicas: 1, Aof: true, Timeout: durationpb.New(time.Second)}, Topic: "t"},
+		&sluicev1.PublishResponse{Ids: []string{"1-1", "1-2"}, Replicas: 1, Partitions: []int32{4, 5}},
+		&sluicev1.AckRequest{AckIds: []string{"a", "b"}},
+		&sluicev1.AckResponse{Results: []*sluicev1.AckResult{{Status: sluicev1.AckStatus_ACK_STATUS_ACKED}, {Status: sluicev1.AckStatus_ACK_STATUS_STALE}}},
+		&sluicev1.NackRequest{AckIds: []string{"a"}, Delay: durationpb.New(time.Minute), Reason: "why"},
+		&sluicev1.SubscribeRequest{Stream: "s", Group: "g", MaxInFlight: 5, AckDeadline: durationpb.New(time.Second),
+			RetryPolicy: &sluicev1.RetryPolicy{MinimumBackoff: durationpb.New(time.Second), MaximumBackoff: durationpb.New(time.Hour)}},
+	}
+}
+
+// Both codecs write what protobuf-go reads and read what it writes.
+func TestSameWireFormatAsProtobufGo(t *testing.T) {
+	std := encoding.GetCodecV2("proto")
+	for _, c := range []encoding.CodecV2{Server, Client} {
+		for _, m := range full() {
+			b, err := c.Marshal(m)
+			if err != nil {
+				t.Fatalf("%T: %v", m, err)
+			}
+			got := m.ProtoReflect().New().Interface()
+			if err := std.Unmarshal(b, got); err != nil {
+				t.Fatalf("%T: protobuf-go cannot read it: %v", m, err)
+			}
+			if !proto.Equal(got, m) {
+				t.Errorf("%T: encoded %v, protobuf-go read %v", m, m, got)
+			}
+
+			b, err = std.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = m.ProtoReflect().New().Interface()
+			if err := c.Unmarshal(b, got); err != nil {
+				t.Fatalf("%T: %v", m, err)
+			}
+			if !proto.Equal(got, m) {
+				t.Errorf("%T: protobuf-go encoded %v, read %v", m, m, got)
+			}
+		}
+	}
+}
+
+// Large messages go through grpc's buffer pool; the bytes must still be
+// exactly the message.
+func TestLargeMessage(t *testing.T) {
+	m := &sluicev1.SubscribeResponse{}
+	for i := range 500 {
+		m.Messages = append(m.Messages, &sluicev1.Message{Id: "1-" + strings.Repeat("9", i%7), Event: &sluicev1.Event{
+			Type: "t", Data: &sluicev1.Event_Payload{Payload: make([]byte, 256)}}})
+	}
+	b, err := Server.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != proto.Size(m) {
+		t.Fatalf("%d bytes, want %d", b.Len(), proto.Size(m))
+	}
+	got := &sluicev1.SubscribeResponse{}
+	if err := Client.Unmarshal(b, got); err != nil {
+		t.Fatal(err)
+	}
+	b.Free()
+	if !proto.Equal(got, m) {
+		t.Fatal("large SubscribeResponse changed in a round trip")
+	}
+}
+
+// vtprotobuf does not check UTF-8; protobuf-go does. The server decodes
+// requests with protobuf-go, so a request with invalid UTF-8 in a string
+// field is refused, and encodes only the hot responses with vtprotobuf, so an
+// admin response that would carry invalid UTF-8 fails as before.
+func TestServerKeepsProtobufGoUTF8Checks(t *testing.T) {
+	bad := &sluicev1.PublishRequest{Stream: "a\xffb"}
+	raw, err := Client.Marshal(bad) // the client does not check: the server must
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Server.Unmarshal(raw, &sluicev1.PublishRequest{}); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("server decoded a request with invalid UTF-8: %v", err)
+	}
+	if _, err := Server.Marshal(&sluicev1.DescribeStreamResponse{Stream: &sluicev1.StreamInfo{Name: "a\xffb"}}); err == nil {
+		t.Error("server encoded an admin response with invalid UTF-8")
+	}
+}
+
+func TestNotAProtoMessage(t *testing.T) {
+	if _, err := Client.Marshal("x"); err == nil {
+		t.Error("marshalled a string")
+	}
+	if err := Client.Unmarshal(mem.BufferSlice{mem.SliceBuffer{1}}, new(int)); err == nil {
+		t.Error("unmarshalled into an int")
+	}
+}
