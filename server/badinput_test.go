@@ -167,18 +167,20 @@ func TestBadInput(t *testing.T) {
 		wantCode(t, err, codes.InvalidArgument)
 
 		// Bytes that are not a valid request never reach Sluice's code:
-		// grpc-go itself answers INTERNAL ("failed to unmarshal"). A field
-		// of the wrong wire type is kept as an unknown field, so the request
-		// lacks the field and gets INVALID_ARGUMENT.
+		// grpc-go itself answers INTERNAL ("failed to unmarshal"), also for
+		// a field of the wrong wire type (Publish requests are decoded by
+		// vtprotobuf, which refuses those; see internal/vtcodec). Invalid
+		// UTF-8 in a string reaches the handler, which names the field
+		// (TestInvalidUTF8 checks every string field).
 		for _, c := range []struct {
 			name string
 			raw  []byte
 			want codes.Code
 		}{
 			{"garbage", []byte{0xff, 0xff, 0xff, 0xff}, codes.Internal},
-			{"invalid UTF-8 in stream", protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte("a\xffb")), codes.Internal},
+			{"invalid UTF-8 in stream", protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte("a\xffb")), codes.InvalidArgument},
 			{"truncated event", protowire.AppendTag(protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte("s")), 2, protowire.BytesType), codes.Internal},
-			{"wrong wire type", protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 7), codes.InvalidArgument},
+			{"wrong wire type", protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 7), codes.Internal},
 		} {
 			var out []byte
 			err := e.s.Conn.Invoke(e.ctx, "/sluice.v1.PublisherService/Publish", &c.raw, &out, grpc.ForceCodec(rawCodec{}))

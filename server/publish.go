@@ -135,6 +135,9 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 	if len(ev.GetKey()) > maxKeyLen {
 		return bad("key", "%d bytes long; the limit is %d", len(ev.GetKey()), maxKeyLen)
 	}
+	if !utf8.ValidString(ev.GetKey()) {
+		return bad("key", "not valid UTF-8; encode a binary key (hex, base64)")
+	}
 	if len(ev.GetHeaders()) > maxHeaders {
 		return bad("headers", "%d headers; the limit is %d", len(ev.GetHeaders()), maxHeaders)
 	}
@@ -144,6 +147,9 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		}
 		if len(v) > maxHeaderValueLen {
 			return bad("headers", "header %q is %d bytes long; the limit is %d", k, len(v), maxHeaderValueLen)
+		}
+		if !utf8.ValidString(v) {
+			return bad("headers", "header %q is not valid UTF-8; encode binary values (hex, base64)", k)
 		}
 	}
 
@@ -156,6 +162,9 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		if len(data.Json) > s.maxPayloadBytes {
 			CountLimit("payload_bytes")
 			return bad("json", "%d bytes; the limit is %d", len(data.Json), s.maxPayloadBytes)
+		}
+		if !utf8.ValidString(data.Json) {
+			return bad("json", "not valid UTF-8; send bytes in payload instead")
 		}
 		if s.schemas.Known(typ) {
 			b, err := s.schemas.FromJSON(typ, []byte(data.Json))

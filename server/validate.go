@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Names of streams, groups and consumers: 1 to 200 characters from
@@ -117,9 +118,10 @@ func versionOf(typ string) string {
 	return ""
 }
 
+// printable reports whether s is valid UTF-8 without control characters.
 func printable(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+	for i, r := range s {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
 			return false
 		}
 	}

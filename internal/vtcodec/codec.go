@@ -8,10 +8,14 @@
 // protobuf-go does and proto3 requires (and other languages' decoders
 // enforce). So the codecs use it only where the strings are known to be valid:
 //
-//   - Server decodes every request with protobuf-go (what clients send is not
-//     trusted) and encodes Subscribe, Publish and Ack responses with
-//     vtprotobuf: their strings are validated request fields, Redis entry IDs,
-//     ack IDs, and entry fields that streams.decodeEntry checked.
+//   - Server decodes Publish and Ack requests with vtprotobuf, and every
+//     other request with protobuf-go. The Publish and Ack handlers check
+//     every string field of their requests themselves (names and ack IDs by
+//     their character sets, free text with utf8.ValidString), which
+//     server.TestInvalidUTF8 checks field by field, from the descriptors.
+//     It encodes Subscribe, Publish and Ack responses with vtprotobuf: their
+//     strings are validated request fields, Redis entry IDs, ack IDs, and
+//     entry fields that streams.decodeEntry checked.
 //   - Client encodes requests with vtprotobuf (the server's decoding checks
 //     them) and decodes every response with it (the server sends only valid
 //     strings: protobuf-go refuses to encode others).
@@ -33,7 +37,7 @@ import (
 
 var (
 	// Server is sluiced's codec.
-	Server encoding.CodecV2 = codec{vtMarshal: serverEncodesVT, vtUnmarshal: never}
+	Server encoding.CodecV2 = codec{vtMarshal: serverEncodesVT, vtUnmarshal: serverDecodesVT}
 	// Client is the Go client's codec.
 	Client encoding.CodecV2 = codec{vtMarshal: always, vtUnmarshal: always}
 )
@@ -54,8 +58,16 @@ func serverEncodesVT(v any) bool {
 	return false
 }
 
+// serverDecodesVT lists the requests whose handlers check UTF-8 themselves.
+func serverDecodesVT(v any) bool {
+	switch v.(type) {
+	case *sluicev1.PublishRequest, *sluicev1.AckRequest:
+		return true
+	}
+	return false
+}
+
 func always(any) bool { return true }
-func never(any) bool  { return false }
 
 type codec struct {
 	vtMarshal, vtUnmarshal func(any) bool

@@ -102,17 +102,29 @@ func TestLargeMessage(t *testing.T) {
 }
 
 // vtprotobuf does not check UTF-8; protobuf-go does. The server decodes
-// requests with protobuf-go, so a request with invalid UTF-8 in a string
-// field is refused, and encodes only the hot responses with vtprotobuf, so an
-// admin response that would carry invalid UTF-8 fails as before.
+// with vtprotobuf only the requests whose handlers check their strings
+// (server.TestInvalidUTF8), every other request with protobuf-go, and encodes
+// only the hot responses with vtprotobuf, so an admin response that would
+// carry invalid UTF-8 fails as before.
 func TestServerKeepsProtobufGoUTF8Checks(t *testing.T) {
-	bad := &sluicev1.PublishRequest{Stream: "a\xffb"}
-	raw, err := Client.Marshal(bad) // the client does not check: the server must
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Server.Unmarshal(raw, &sluicev1.PublishRequest{}); err == nil || !strings.Contains(err.Error(), "UTF-8") {
-		t.Errorf("server decoded a request with invalid UTF-8: %v", err)
+	for _, c := range []struct {
+		req     proto.Message
+		checked bool // by the codec, not left to the handler
+		into    func() proto.Message
+	}{
+		{&sluicev1.NackRequest{AckIds: []string{"x"}, Reason: "a\xffb"}, true, func() proto.Message { return &sluicev1.NackRequest{} }},
+		{&sluicev1.SubscribeRequest{Stream: "a\xffb"}, true, func() proto.Message { return &sluicev1.SubscribeRequest{} }},
+		{&sluicev1.PublishRequest{Stream: "a\xffb"}, false, func() proto.Message { return &sluicev1.PublishRequest{} }},
+		{&sluicev1.AckRequest{AckIds: []string{"a\xffb"}}, false, func() proto.Message { return &sluicev1.AckRequest{} }},
+	} {
+		raw, err := Client.Marshal(c.req) // the client does not check: the server must
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Server.Unmarshal(raw, c.into())
+		if got := err != nil && strings.Contains(err.Error(), "UTF-8"); got != c.checked {
+			t.Errorf("%T: decoding checked UTF-8: %v, want %v (err %v)", c.req, got, c.checked, err)
+		}
 	}
 	if _, err := Server.Marshal(&sluicev1.DescribeStreamResponse{Stream: &sluicev1.StreamInfo{Name: "a\xffb"}}); err == nil {
 		t.Error("server encoded an admin response with invalid UTF-8")
