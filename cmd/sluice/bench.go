@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,6 +22,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/sluice-io/sluice/client"
 	"github.com/sluice-io/sluice/internal/bench"
 	"github.com/sluice-io/sluice/internal/daemon"
 )
@@ -46,6 +50,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fanStreams := fs.Int("fanout-streams", 10, "fan-out: streams")
 	fanGroups := fs.Int("fanout-groups", 10, "fan-out: groups per stream (each message goes to every group); 0: independent readers (each gets every message of its stream)")
 	fanRate := fs.Int("fanout-rate", 1000, "fan-out: published msgs/s")
+	fs.BoolVar(&cfg.Auth, "auth", false, "run the in-process sluiced with an auth policy (a bearer token for every call, no rate limit that the bench reaches) and signed ack IDs, as a deployment with auth runs")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (client and in-process sluiced) to this file")
 	fs.StringVar(&bench.HeapProfile, "heapprofile", "", "fan-out: write heap profiles at the start and end of the steady phase to FILE.start and FILE.end")
 	if err := fs.Parse(args); err != nil {
@@ -81,15 +86,27 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
+	if cfg.Auth && *server != "" {
+		return errors.New("--auth sets up the in-process sluiced; it does not go with --server")
+	}
+	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	if *server == "" {
+		dcfg := daemon.Config{Listen: "127.0.0.1:0", RedisURL: *redisURL, NoAuth: true,
+			Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
+		if cfg.Auth {
+			token, err := benchAuth(&dcfg)
+			if err != nil {
+				return err
+			}
+			defer os.Remove(dcfg.AuthPolicy)
+			defer os.Remove(dcfg.AckKeyFile)
+			dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(client.BearerToken{Token: token, AllowInsecure: true}))
+		}
 		ctx, cancel := context.WithCancel(ctx)
 		ready := make(chan string, 1)
 		done := make(chan error, 1)
-		go func() {
-			done <- daemon.Run(ctx, daemon.Config{Listen: "127.0.0.1:0", RedisURL: *redisURL, NoAuth: true,
-				Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-				Ready:  func(a net.Addr) { ready <- a.String() }})
-		}()
+		dcfg.Ready = func(a net.Addr) { ready <- a.String() }
+		go func() { done <- daemon.Run(ctx, dcfg) }()
 		select {
 		case *server = <-ready:
 		case err := <-done:
@@ -98,7 +115,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer func() { cancel(); <-done }()
 	}
-	conn, err := grpc.NewClient(*server, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(*server, dialOpts...)
 	if err != nil {
 		return err
 	}
@@ -142,4 +159,44 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	bench.Table(stdout, rep)
 	return nil
+}
+
+// benchAuth writes an auth policy with one random token allowed everything
+// the bench does, without limits the bench would reach, and a random ack key,
+// into temporary files named in cfg; it returns the token.
+func benchAuth(cfg *daemon.Config) (string, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(raw[:16])
+	sum := sha256.Sum256([]byte(token))
+	policy := fmt.Sprintf(`tokens:
+  - {sha256: %x, principal: bench}
+principals:
+  bench:
+    publish: ["*"]
+    subscribe: ["*"]
+    max_subscriptions: 100000
+    rate_limit: 1000000000
+`, sum)
+	pf, err := os.CreateTemp("", "sluice-bench-policy-*.yaml")
+	if err != nil {
+		return "", err
+	}
+	defer pf.Close()
+	kf, err := os.CreateTemp("", "sluice-bench-ackkey-*")
+	if err != nil {
+		os.Remove(pf.Name())
+		return "", err
+	}
+	defer kf.Close()
+	cfg.AuthPolicy, cfg.AckKeyFile, cfg.NoAuth = pf.Name(), kf.Name(), false
+	if _, err := pf.WriteString(policy); err != nil {
+		return "", err
+	}
+	if _, err := kf.WriteString(hex.EncodeToString(raw[16:])); err != nil {
+		return "", err
+	}
+	return token, nil
 }

@@ -43,6 +43,9 @@ type Config struct {
 	Tick time.Duration
 	// Skip names scenarios not to run: "publish", "consume", "latency".
 	Skip map[string]bool `json:",omitempty"`
+	// Auth is set when sluiced ran with an auth policy and signed ack IDs,
+	// as a deployment with auth does (the caller sets it up).
+	Auth bool `json:",omitempty"`
 }
 
 // SetOnly keeps only the comma-separated scenarios in list ("" keeps all).
@@ -525,7 +528,11 @@ func num(v float64) string {
 }
 
 func Table(w io.Writer, rep *Report) {
-	fmt.Fprintf(w, "cores: %d, payload %d bytes\n", rep.Cores, rep.Config.Payload)
+	auth := "off"
+	if rep.Config.Auth {
+		auth = "on (bearer token, signed ack IDs)"
+	}
+	fmt.Fprintf(w, "cores: %d, payload %d bytes, auth %s\n", rep.Cores, rep.Config.Payload, auth)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tsluice\tredis\tratio\ttarget\t")
 	for _, r := range rep.Results {
