@@ -131,6 +131,36 @@ func TestHandlerAcksOnSuccessAndNacksOnError(t *testing.T) {
 	})
 }
 
+// A handler's error may quote payload bytes that are not UTF-8; the nack
+// still goes out (the reason is made valid), so the message comes back after
+// the retry backoff, not after the 30 s ack deadline.
+func TestNackReasonWithBinaryBytes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *testredis.Server, s *testserver.Server) {
+		stream, group := unique("s"), unique("g")
+		pub := client.NewPublisher(s.Conn)
+		sub, err := client.NewSubscriber(s.Conn, client.SubscriberConfig{Stream: stream, Group: group,
+			Start:       &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: sluicev1.Edge_EDGE_EARLIEST}},
+			RetryPolicy: &sluicev1.RetryPolicy{MinimumBackoff: durationpb.New(100 * time.Millisecond)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		publishOrders(t, pub, stream, 1)
+		var attempts atomic.Int32
+		stop := consume(t, sub, func(ctx context.Context, m *client.Message) error {
+			if attempts.Add(1) == 1 {
+				return fmt.Errorf("cannot parse %q... %s", "x", []byte{0xff, 0xfe})
+			}
+			return nil
+		})
+		waitFor(t, "the redelivery after the nack", func() bool {
+			return attempts.Load() == 2 && r.Client.XPending(t.Context(), stream, group).Val().Count == 0
+		})
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestExplicitSettlement(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *testredis.Server, s *testserver.Server) {
 		stream, group := unique("s"), unique("g")

@@ -93,9 +93,10 @@ func (m *Message) Ack(ctx context.Context) (sluicev1.AckStatus, error) {
 
 // Nack gives the message back for redelivery after delay (a negative delay
 // means the subscription's retry backoff), keeping reason for the
-// dead-letter record should it end there.
+// dead-letter record should it end there. Bytes of reason that are not
+// UTF-8 are sent as U+FFFD, and it is cut at 1024 bytes (the server's limit).
 func (m *Message) Nack(ctx context.Context, delay time.Duration, reason string) (sluicev1.AckStatus, error) {
-	req := &sluicev1.NackRequest{Reason: reason}
+	req := &sluicev1.NackRequest{Reason: reasonText(reason)}
 	if delay >= 0 {
 		req.Delay = durationpb.New(delay)
 	}
@@ -106,8 +107,10 @@ func (m *Message) Nack(ctx context.Context, delay time.Duration, reason string) 
 	})
 }
 
-// Reject sends the message to the dead-letter stream with reason.
+// Reject sends the message to the dead-letter stream with reason (made
+// UTF-8 and cut to 1024 bytes as for Nack).
 func (m *Message) Reject(ctx context.Context, reason string) (sluicev1.AckStatus, error) {
+	reason = reasonText(reason)
 	return m.settle(ctx, func(ids []string) (*sluicev1.AckResult, error) {
 		res, err := m.sub.rpc.Reject(ctx, &sluicev1.RejectRequest{AckIds: ids, Reason: reason})
 		return first(res.GetResults(), err)
@@ -299,7 +302,7 @@ func (s *Subscriber) Consume(ctx context.Context, h Handler) error {
 		// Nack at once: the retry backoff starts now, not when the ack
 		// deadline runs out.
 		nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if _, nerr := m.Nack(nctx, -1, truncate(err.Error(), 1024)); nerr != nil {
+		if _, nerr := m.Nack(nctx, -1, err.Error()); nerr != nil {
 			s.log.Warn("sluice nack failed; the message is redelivered after its deadline", "id", m.GetId(), "err", nerr)
 		}
 		cancel()
@@ -581,6 +584,13 @@ func (a *acker) send(ctx context.Context, ids []string) {
 	if err != nil {
 		a.s.log.Warn("sluice acks failed; the messages will be redelivered", "count", len(ids), "err", err)
 	}
+}
+
+// reasonText is s as a reason the server takes: valid UTF-8 (a handler's
+// error may quote payload bytes; protobuf refuses such a string) and at most
+// 1024 bytes.
+func reasonText(s string) string {
+	return truncate(strings.ToValidUTF8(s, "\uFFFD"), 1024)
 }
 
 func truncate(s string, n int) string {
