@@ -16,9 +16,10 @@
 //     It encodes Subscribe, Publish and Ack responses with vtprotobuf: their
 //     strings are validated request fields, Redis entry IDs, ack IDs, and
 //     entry fields that streams.decodeEntry checked.
-//   - Client encodes requests with vtprotobuf (the server's decoding checks
-//     them) and decodes every response with it (the server sends only valid
-//     strings: protobuf-go refuses to encode others).
+//   - Client encodes requests with vtprotobuf (the server's decoding or its
+//     handlers check them) and decodes every response with it (the server
+//     sends only valid strings: those of the responses above are checked at
+//     their source, and protobuf-go refuses to encode the others).
 //
 // Neither is registered globally: sluiced sets Server with
 // grpc.ForceServerCodecV2, the Go client sets Client per call with
