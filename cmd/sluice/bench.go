@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -72,6 +73,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Tick < 0 {
 		return errors.New("--tick must not be negative")
 	}
+	if cfg.Auth && *server != "" {
+		return errors.New("--auth sets up the in-process sluiced; it does not go with --server")
+	}
 	if *redisURL == "" {
 		url, stop, err := bench.StartRedis(ctx)
 		if err != nil {
@@ -86,20 +90,16 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	if cfg.Auth && *server != "" {
-		return errors.New("--auth sets up the in-process sluiced; it does not go with --server")
-	}
 	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	if *server == "" {
 		dcfg := daemon.Config{Listen: "127.0.0.1:0", RedisURL: *redisURL, NoAuth: true,
 			Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
 		if cfg.Auth {
-			token, err := benchAuth(&dcfg)
+			token, dir, err := benchAuth(&dcfg)
 			if err != nil {
 				return err
 			}
-			defer os.Remove(dcfg.AuthPolicy)
-			defer os.Remove(dcfg.AckKeyFile)
+			defer os.RemoveAll(dir)
 			dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(client.BearerToken{Token: token, AllowInsecure: true}))
 		}
 		ctx, cancel := context.WithCancel(ctx)
@@ -163,14 +163,14 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // benchAuth writes an auth policy with one random token allowed everything
 // the bench does, without limits the bench would reach, and a random ack key,
-// into temporary files named in cfg; it returns the token.
-func benchAuth(cfg *daemon.Config) (string, error) {
+// into a new temporary directory (the caller removes it), and names them in
+// cfg; it returns the token.
+func benchAuth(cfg *daemon.Config) (token, dir string, err error) {
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", err
+		return "", "", err
 	}
-	token := hex.EncodeToString(raw[:16])
-	sum := sha256.Sum256([]byte(token))
+	token = hex.EncodeToString(raw[:16])
 	policy := fmt.Sprintf(`tokens:
   - {sha256: %x, principal: bench}
 principals:
@@ -179,24 +179,16 @@ principals:
     subscribe: ["*"]
     max_subscriptions: 100000
     rate_limit: 1000000000
-`, sum)
-	pf, err := os.CreateTemp("", "sluice-bench-policy-*.yaml")
+`, sha256.Sum256([]byte(token)))
+	if dir, err = os.MkdirTemp("", "sluice-bench-auth-"); err != nil {
+		return "", "", err
+	}
+	cfg.AuthPolicy, cfg.AckKeyFile, cfg.NoAuth = filepath.Join(dir, "policy.yaml"), filepath.Join(dir, "ack.key"), false
+	err = errors.Join(os.WriteFile(cfg.AuthPolicy, []byte(policy), 0o600),
+		os.WriteFile(cfg.AckKeyFile, []byte(hex.EncodeToString(raw[16:])), 0o600))
 	if err != nil {
-		return "", err
+		os.RemoveAll(dir)
+		return "", "", err
 	}
-	defer pf.Close()
-	kf, err := os.CreateTemp("", "sluice-bench-ackkey-*")
-	if err != nil {
-		os.Remove(pf.Name())
-		return "", err
-	}
-	defer kf.Close()
-	cfg.AuthPolicy, cfg.AckKeyFile, cfg.NoAuth = pf.Name(), kf.Name(), false
-	if _, err := pf.WriteString(policy); err != nil {
-		return "", err
-	}
-	if _, err := kf.WriteString(hex.EncodeToString(raw[16:])); err != nil {
-		return "", err
-	}
-	return token, nil
+	return token, dir, nil
 }

@@ -63,11 +63,11 @@ func TestBenchFanOutRuns(t *testing.T) {
 // which carry it, go through.
 func TestBenchAuth(t *testing.T) {
 	var cfg daemon.Config
-	token, err := benchAuth(&cfg)
+	token, dir, err := benchAuth(&cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.Remove(cfg.AuthPolicy); os.Remove(cfg.AckKeyFile) })
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	r := testredis.Start(t)
 	s := testserver.Start(t, r.URL, daemon.Config{AuthPolicy: cfg.AuthPolicy, AckKeyFile: cfg.AckKeyFile})
 	req := &sluicev1.PublishRequest{Stream: "bench-x", Events: []*sluicev1.Event{{Type: "bench.v1.E"}}}
