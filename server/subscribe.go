@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -308,7 +307,7 @@ func sendChunked(stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse], 
 	for len(msgs) > 0 {
 		n, size := 0, 0
 		for n < len(msgs) {
-			size += proto.Size(msgs[n])
+			size += msgs[n].SizeVT()
 			if n > 0 && size > maxResponseBytes {
 				break
 			}

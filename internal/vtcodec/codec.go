@@ -89,17 +89,19 @@ func (c codec) Marshal(v any) (mem.BufferSlice, error) {
 		}
 		return mem.BufferSlice{mem.SliceBuffer(buf)}, nil
 	}
-	pool := mem.DefaultBufferPool()
-	buf := pool.Get(size)
-	if _, err := m.MarshalToSizedBufferVT((*buf)[:size]); err != nil {
-		pool.Put(buf)
+	buf := buffers.Get(size)
+	if n, err := m.MarshalToSizedBufferVT(*buf); err != nil || n != size {
+		buffers.Put(buf)
+		if err == nil {
+			err = fmt.Errorf("vtcodec: %T encoded to %d bytes, not the %d it sized", v, n, size)
+		}
 		return nil, err
 	}
-	return mem.BufferSlice{mem.NewBuffer(buf, pool)}, nil
+	return mem.BufferSlice{mem.NewBuffer(buf, buffers)}, nil
 }
 
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
-	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	buf := data.MaterializeToBuffer(buffers)
 	defer buf.Free()
 	if m, ok := v.(vtMessage); ok && c.vtUnmarshal(v) {
 		// UnmarshalVT merges into m and copies what it keeps (strings and
