@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/sluice-io/sluice/streams"
 )
@@ -39,7 +40,8 @@ const (
 )
 
 func encodeAckID(key []byte, stream, group string, id streams.ID, attempt int, nackDelay time.Duration, fence uint64) string {
-	b := make([]byte, 0, 1+2*binary.MaxVarintLen16+len(stream)+len(group)+5*binary.MaxVarintLen64+ackTagLen)
+	var buf [160]byte // on the stack: long names spill to the heap
+	b := buf[:0]
 	switch {
 	case key == nil && fence == 0:
 		b = append(b, ackIDPlain)
@@ -62,33 +64,42 @@ func encodeAckID(key []byte, stream, group string, id streams.ID, attempt int, n
 		b = binary.AppendUvarint(b, fence)
 	}
 	if key != nil {
-		var tag [sha256.Size]byte
-		b = append(b, ackTag(key, b, tag[:0])...)
+		b = ackTag(key, b, b)
 	}
 	var out [256]byte
 	return string(base64.RawURLEncoding.AppendEncode(out[:0], b))
 }
 
 // ackTag appends the tag of msg to dst. HMAC states are pooled: setting one
-// up hashes the key twice, which was most of the cost of an ack ID.
+// up hashes the key twice, which was most of the cost of an ack ID. msg is
+// copied into the state's own buffer before hashing: what goes into a
+// hash.Hash (an interface) escapes, and the callers' buffers are arrays on
+// their stacks.
 func ackTag(key, msg, dst []byte) []byte {
 	p := macPools.Load()
 	if p == nil || !bytes.Equal(p.key, key) {
 		k := bytes.Clone(key)
-		p = &macPool{key: k, pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+		p = &macPool{key: k, pool: sync.Pool{New: func() any { return &macState{mac: hmac.New(sha256.New, k)} }}}
 		macPools.Store(p)
 	}
-	m := p.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(msg)
-	dst = m.Sum(dst)
+	m := p.pool.Get().(*macState)
+	m.buf = append(m.buf[:0], msg...)
+	m.mac.Reset()
+	m.mac.Write(m.buf)
+	m.buf = m.mac.Sum(m.buf[:0])
+	dst = append(dst, m.buf[:ackTagLen]...)
 	p.pool.Put(m)
-	return dst[:len(dst)-sha256.Size+ackTagLen]
+	return dst
 }
 
 type macPool struct {
 	key  []byte
-	pool sync.Pool // of hash.Hash: HMAC-SHA256 with key
+	pool sync.Pool // of *macState with key
+}
+
+type macState struct {
+	mac hash.Hash // HMAC-SHA256
+	buf []byte
 }
 
 // macPools holds the pool for the last key used (a server has one key).
@@ -108,7 +119,9 @@ func decodeAckIDAfter(key []byte, s string, prev *streams.Ref) (streams.Ref, err
 	if len(s) > maxAckIDLen {
 		return streams.Ref{}, errAckID
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s) // Strict: one string per ID
+	var buf [192]byte // on the stack: long IDs spill to the heap
+	// Strict: one string per ID. The decoder only reads s.
+	b, err := base64.RawURLEncoding.Strict().AppendDecode(buf[:0], unsafe.Slice(unsafe.StringData(s), len(s)))
 	if err != nil || len(b) == 0 {
 		return streams.Ref{}, errAckID
 	}
@@ -124,7 +137,7 @@ func decodeAckIDAfter(key []byte, s string, prev *streams.Ref) (streams.Ref, err
 			return streams.Ref{}, errAckID
 		}
 		body, tag := b[:len(b)-ackTagLen], b[len(b)-ackTagLen:]
-		var want [sha256.Size]byte
+		var want [ackTagLen]byte
 		if !hmac.Equal(tag, ackTag(key, body, want[:0])) {
 			return streams.Ref{}, errAckTag
 		}

@@ -1,6 +1,13 @@
 // Package server implements Sluice's gRPC services on top of package streams:
 // it validates requests, converts between Protobuf messages and stream
 // entries, and maps errors to status codes.
+//
+// Subscribe reuses the messages of a response for a later response once
+// Send has returned (they are encoded by then). grpc-go allows stats
+// handlers and interceptors to look at a sent message later; those that
+// sluiced installs (otelgrpc, go-grpc-middleware's, its own) do not, and a
+// program that registers these services on its own grpc.Server must not
+// install one that does.
 package server
 
 import (

@@ -241,7 +241,7 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 		if len(ds) == 0 {
 			continue
 		}
-		b := newDeliveryBatch(len(ds))
+		b := getBatch(len(ds))
 		for i := range ds {
 			d := &ds[i]
 			m := s.message(b, i, &d.Entry, format)
@@ -268,6 +268,7 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 			c.delivered.Inc()
 			tracing.StreamWait(ds[i].Stream, group, msgs[i].GetId(), ds[i].ID.Time(), now, ds[i].Attempt, ds[i].Event.Headers)
 		}
+		putBatch(b)
 		if err := sub.Sent(ctx, ds); err != nil && ctx.Err() == nil {
 			// Only the deadline of a slow send was not pushed back: the
 			// messages may be redelivered early, never lost.
@@ -293,7 +294,8 @@ func (s *Server) read(ctx context.Context, req *sluicev1.SubscribeRequest, start
 	}
 	format := req.GetPayloadFormat()
 	err := s.store.Read(ctx, req.GetStream(), after, min(count, 500), func(entries []streams.Entry) error {
-		b := newDeliveryBatch(len(entries))
+		b := getBatch(len(entries))
+		defer putBatch(b)
 		for i := range entries {
 			s.message(b, i, &entries[i], format).Stream = req.GetStream()
 		}

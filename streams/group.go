@@ -216,9 +216,14 @@ func (g *GroupSub) holding() int {
 	return g.inflight
 }
 
+// push queues ds, which the subscription then owns.
 func (g *GroupSub) push(ds []Delivery) {
 	g.mu.Lock()
-	g.queue = append(g.queue, ds...)
+	if len(g.queue) == 0 {
+		g.queue = ds // the common case: Next took everything before
+	} else {
+		g.queue = append(g.queue, ds...)
+	}
 	g.mu.Unlock()
 	g.signal()
 }

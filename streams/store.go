@@ -438,6 +438,9 @@ func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs
 		b := byKey[k]
 		if b == nil {
 			b = &batch{key: k}
+			if len(batches) == 0 { // mostly the only one: one stream and group per call
+				b.idx, b.items = make([]int, 0, len(refs)), make([]settleItem, 0, len(refs))
+			}
 			byKey[k] = b
 			batches = append(batches, b)
 		}
