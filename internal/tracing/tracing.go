@@ -6,6 +6,7 @@ package tracing
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -88,7 +89,15 @@ func setAttributes(span trace.Span, stream, group, id string, attempt int) {
 // Process starts the consumer's span for handling a message, a child of
 // the publisher's span carried in headers.
 func Process(ctx context.Context, stream, group, id string, attempt int, headers map[string]string) (context.Context, trace.Span) {
-	ctx, span := tracer.Start(Extract(ctx, headers), processName(stream), consumerKind...)
+	ctx = Extract(ctx, headers)
+	if otel.GetTracerProvider() == unsetProvider {
+		// No tracing set up: the global tracer would allocate a
+		// non-recording span and a context for each message. The handler
+		// gets the caller's span context all the same (the publisher's,
+		// from headers), so it still propagates.
+		return ctx, trace.SpanFromContext(ctx)
+	}
+	ctx, span := tracer.Start(ctx, processName(stream), consumerKind...)
 	setAttributes(span, stream, group, id, attempt)
 	return ctx, span
 }
@@ -97,10 +106,22 @@ func Process(ctx context.Context, stream, group, id string, attempt int, headers
 // provider, also one set later), the span kind option, and the span name of
 // the last stream seen (a subscriber mostly reads one).
 var (
-	tracer       = otel.Tracer(Name)
-	consumerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
-	lastName     atomic.Pointer[[2]string]
+	tracer        = otel.Tracer(Name)
+	unsetProvider = defaultProvider()
+	consumerKind  = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
+	lastName      atomic.Pointer[[2]string]
 )
+
+// defaultProvider is the global tracer provider that OpenTelemetry starts
+// with, before anyone sets one; nil if one was set before this package's
+// initialization (then every span goes through the tracer).
+func defaultProvider() trace.TracerProvider {
+	tp := otel.GetTracerProvider()
+	if fmt.Sprintf("%T", tp) != "*global.tracerProvider" {
+		return nil
+	}
+	return tp
+}
 
 func processName(stream string) string {
 	if p := lastName.Load(); p != nil && p[0] == stream {
