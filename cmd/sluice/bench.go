@@ -52,6 +52,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fanGroups := fs.Int("fanout-groups", 10, "fan-out: groups per stream (each message goes to every group); 0: independent readers (each gets every message of its stream)")
 	fanRate := fs.Int("fanout-rate", 1000, "fan-out: published msgs/s")
 	fs.BoolVar(&cfg.Auth, "auth", false, "run the in-process sluiced with an auth policy (a bearer token for every call, no rate limit that the bench reaches) and signed ack IDs, as a deployment with auth runs")
+	floorMiB := fs.Int("gc-heap-floor-mib", daemon.DefaultHeapFloor>>20, "the in-process sluiced's GC heap floor, as sluiced's --gc-heap-floor-mib (it holds for this whole process, go-redis's side too; 0: off; ignored when GOGC is set)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (client and in-process sluiced) to this file")
 	fs.StringVar(&bench.HeapProfile, "heapprofile", "", "fan-out: write heap profiles at the start and end of the steady phase to FILE.start and FILE.end")
 	if err := fs.Parse(args); err != nil {
@@ -101,6 +102,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			defer os.RemoveAll(dir)
 			dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(client.BearerToken{Token: token, AllowInsecure: true}))
+		}
+		if *floorMiB > 0 && os.Getenv("GOGC") == "" {
+			defer daemon.SetHeapFloor(uint64(*floorMiB)<<20, os.Getenv)()
+			cfg.HeapFloorMiB = *floorMiB
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		ready := make(chan string, 1)

@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.MetricsInterval, "metrics-interval", 15*time.Second, "how often stream gauges are sampled from Redis (env SLUICE_METRICS_INTERVAL)")
 	fs.IntVar(&cfg.MetricsMaxStreams, "metrics-max-streams", 200, "streams with their own metric labels; the rest are _other (env SLUICE_METRICS_MAX_STREAMS)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful stop may take (env SLUICE_SHUTDOWN_TIMEOUT)")
+	floorMiB := fs.Uint64("gc-heap-floor-mib", daemon.DefaultHeapFloor>>20, "let the Go heap grow to this many MiB before collecting while the live heap is small; 0: Go's default; ignored when GOGC is set (env SLUICE_GC_HEAP_FLOOR_MIB)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (env SLUICE_LOG_LEVEL)")
 	// Every flag also comes from SLUICE_<FLAG>, and --redis-url from REDIS_URL.
 	err := envflag.Parse(fs, args, envflag.Prefixed("SLUICE_", map[string]string{"redis-url": "REDIS_URL"}), os.Getenv)
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer shutdown()
+	defer daemon.SetHeapFloor(*floorMiB<<20, os.Getenv)()
 	return daemon.Run(ctx, cfg)
 }
 

@@ -46,6 +46,10 @@ type Config struct {
 	// Auth is set when sluiced ran with an auth policy and signed ack IDs,
 	// as a deployment with auth does (the caller sets it up).
 	Auth bool `json:",omitempty"`
+	// HeapFloorMiB is the in-process sluiced's GC heap floor
+	// (daemon.SetHeapFloor), which holds for the whole process, go-redis's
+	// side included; 0 when off or when GOGC is set.
+	HeapFloorMiB int
 }
 
 // SetOnly keeps only the comma-separated scenarios in list ("" keeps all).
@@ -532,7 +536,11 @@ func Table(w io.Writer, rep *Report) {
 	if rep.Config.Auth {
 		auth = "on (bearer token, signed ack IDs)"
 	}
-	fmt.Fprintf(w, "cores: %d, payload %d bytes, auth %s\n", rep.Cores, rep.Config.Payload, auth)
+	floor := "off"
+	if rep.Config.HeapFloorMiB > 0 {
+		floor = fmt.Sprintf("%d MiB (this process, both sides)", rep.Config.HeapFloorMiB)
+	}
+	fmt.Fprintf(w, "cores: %d, payload %d bytes, auth %s, GC heap floor %s\n", rep.Cores, rep.Config.Payload, auth, floor)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tsluice\tredis\tratio\ttarget\t")
 	for _, r := range rep.Results {
