@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 )
 
-// DefaultHeapFloor is sluiced's default --gc-heap-floor.
+// DefaultHeapFloor is sluiced's default --gc-heap-floor-mib, in bytes.
 const DefaultHeapFloor = 64 << 20
 
 // SetHeapFloor makes the garbage collector let the heap grow to about floor

@@ -77,7 +77,7 @@ func TestSameWireFormatAsProtobufGo(t *testing.T) {
 	}
 }
 
-// Large messages go through grpc's buffer pool; the bytes must still be
+// Large messages go through the codecs' buffer pool; the bytes must still be
 // exactly the message.
 func TestLargeMessage(t *testing.T) {
 	m := &sluicev1.SubscribeResponse{}
