@@ -571,7 +571,7 @@ func (a *acker) send(ctx context.Context, ids []string) {
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
 		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err = a.s.rpc.Ack(callCtx, &sluicev1.AckRequest{AckIds: ids})
+		_, err = a.s.rpc.Ack(callCtx, &sluicev1.AckRequest{AckIds: ids, OmitResults: true})
 		cancel()
 		if err == nil || permanent(err) {
 			break

@@ -169,6 +169,43 @@ func TestAckCountsPerStream(t *testing.T) {
 	}
 }
 
+// With omit_results, Ack answers without results, acks every delivery and
+// counts them per stream as without (a repeated ID is not counted twice).
+func TestAckWithoutResults(t *testing.T) {
+	t.Parallel()
+	r := testredis.Start(t)
+	s := startServerWith(t, r, daemon.Config{MetricsListen: "127.0.0.1:0"})
+	e := &env{t: t, r: r, s: s, ctx: t.Context()}
+	a, b := name(t, "a"), name(t, "b")
+	subA := e.subscribe(&sluicev1.SubscribeRequest{Stream: a, Group: "g"})
+	subB := e.subscribe(&sluicev1.SubscribeRequest{Stream: b, Group: "g"})
+	e.publish(a, ev("A", "1"), ev("A", "2"))
+	e.publish(b, ev("B", "1"))
+	ma, mb := subA.next(2), subB.next(1)
+	res, err := s.Sub.Ack(e.ctx, &sluicev1.AckRequest{OmitResults: true,
+		AckIds: []string{ma[0].GetAckId(), ma[1].GetAckId(), mb[0].GetAckId(), ma[0].GetAckId()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.GetResults()) != 0 {
+		t.Errorf("%d results, want none", len(res.GetResults()))
+	}
+	for _, stream := range []string{a, b} {
+		if n := r.Client.XPending(e.ctx, stream, "g").Val().Count; n != 0 {
+			t.Errorf("%s: %d entries still pending", stream, n)
+		}
+	}
+	body := scrape(t, s)
+	for stream, n := range map[string]float64{a: 2, b: 1} {
+		if v := metricValue(body, "sluice_acked_total", fmt.Sprintf(`group="g",stream=%q`, stream)); v != n {
+			t.Errorf("sluice_acked_total for %s: %v, want %v", stream, v, n)
+		}
+	}
+	if _, err := s.Sub.Ack(e.ctx, &sluicev1.AckRequest{OmitResults: true, AckIds: []string{"x"}}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("a bad ack ID with omit_results: %v, want InvalidArgument", err)
+	}
+}
+
 // syncBuffer is a log sink for one test.
 type syncBuffer struct {
 	mu sync.Mutex

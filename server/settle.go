@@ -22,6 +22,22 @@ func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.A
 	if err != nil {
 		return nil, err
 	}
+	if req.GetOmitResults() {
+		tallies, err := s.store.AckCount(ctx, refs)
+		if err != nil {
+			return nil, toStatus(ctx, s.log, err)
+		}
+		for _, t := range tallies {
+			st, g := metrics.Group(t.Stream, t.Group)
+			if t.Stale > 0 {
+				metrics.Stale.WithLabelValues(st, g).Add(float64(t.Stale))
+			}
+			if t.Done > 0 {
+				metrics.Acked.WithLabelValues(st, g).Add(float64(t.Done))
+			}
+		}
+		return &sluicev1.AckResponse{}, nil
+	}
 	res, err := s.store.Ack(ctx, refs)
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)

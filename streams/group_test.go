@@ -503,3 +503,70 @@ func TestEntriesReadForAClosedSubscriptionComeFirst(t *testing.T) {
 		t.Fatalf("b got %s, %s; published %s, %s", ds[0].ID, ds[1].ID, first, second)
 	}
 }
+
+// AckCount: a batch that shares the group's current epoch is acked with one
+// XACK and counted (a second ack of an entry counts as not pending, and the
+// nack reason of an acked entry is deleted); a batch it has to check (no
+// fence, or an old one) still counts stale deliveries as stale.
+func TestAckCount(t *testing.T) {
+	for _, b := range testredis.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			r, s, sub := subscribeNew(t, b, 10)
+			ctx := t.Context()
+			if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}, {Type: "T"}, {Type: "T"}}); err != nil {
+				t.Fatal(err)
+			}
+			ds := nextN(t, sub, 3)
+			ref := func(d streams.Delivery) streams.Ref {
+				return streams.Ref{Stream: "s", Group: "g", ID: d.ID, Attempt: d.Attempt, Fence: d.Fence}
+			}
+			// ds[0] comes back once with a reason: that moves the epoch on.
+			if _, err := s.Nack(ctx, []streams.Ref{ref(ds[0])}, "try again"); err != nil {
+				t.Fatal(err)
+			}
+			again := nextN(t, sub, 1)
+			if again[0].ID != ds[0].ID || again[0].Attempt != 2 {
+				t.Fatalf("redelivery %+v, want %s attempt 2", again[0], ds[0].ID)
+			}
+			if n := r.Client.HLen(ctx, "{s}:sluice:reasons").Val(); n != 1 {
+				t.Fatalf("%d nack reasons, want 1", n)
+			}
+			// Old fence: checked one by one.
+			tallies, err := s.AckCount(ctx, []streams.Ref{ref(ds[0]), ref(ds[1])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []streams.Tally{{Stream: "s", Group: "g", Done: 1, Stale: 1}}
+			if fmt.Sprint(tallies) != fmt.Sprint(want) {
+				t.Fatalf("checked batch: %+v, want %+v", tallies, want)
+			}
+			// The current fence, shared: counted, with a repeated ID not pending.
+			single := r.Real() && r.Cluster == nil // where INFO commandstats shows the one XACK
+			if single {
+				r.Client.ConfigResetStat(ctx)
+			}
+			tallies, err = s.AckCount(ctx, []streams.Ref{ref(again[0]), ref(again[0])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stats := r.Client.Info(ctx, "commandstats").Val(); single && !strings.Contains(stats, "cmdstat_xack:calls=1,") {
+				t.Errorf("not one XACK for the batch: %s", stats)
+			}
+			want = []streams.Tally{{Stream: "s", Group: "g", Done: 1, NotPending: 1}}
+			if fmt.Sprint(tallies) != fmt.Sprint(want) {
+				t.Fatalf("batch of the current epoch: %+v, want %+v", tallies, want)
+			}
+			if n := r.Client.HLen(ctx, "{s}:sluice:reasons").Val(); n != 0 {
+				t.Errorf("%d nack reasons left after the ack", n)
+			}
+			// ds[2] still has the first read's fence, now old: checked, acked.
+			tallies, err = s.AckCount(ctx, []streams.Ref{ref(ds[2])})
+			if err != nil || fmt.Sprint(tallies) != fmt.Sprint([]streams.Tally{{Stream: "s", Group: "g", Done: 1}}) {
+				t.Fatalf("last ack: %+v %v", tallies, err)
+			}
+			if n := r.Client.XPending(ctx, "s", "g").Val().Count; n != 0 {
+				t.Fatalf("%d entries still pending", n)
+			}
+		})
+	}
+}

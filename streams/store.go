@@ -426,18 +426,73 @@ func (s *Store) Reject(ctx context.Context, refs []Ref, reason string) ([]Result
 // settleRefs runs settleScript once per stream and group, all pipelined in
 // one round trip, then frees the local credit of what was settled.
 func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs []Ref) ([]Result, error) {
-	type batch struct {
-		key   groupKey
-		idx   []int
-		items []settleItem
+	batches, err := s.settleBatches(ctx, op, reason, refs, false)
+	if err != nil {
+		return nil, err
 	}
-	var batches []*batch
-	byKey := make(map[groupKey]*batch)
+	out := make([]Result, len(refs))
+	for _, b := range batches {
+		for j, r := range b.res {
+			out[b.idx[j]] = r
+		}
+	}
+	return out, nil
+}
+
+// Tally is what settling did to the deliveries of one stream and group.
+type Tally struct {
+	Stream, Group           string
+	Done, Stale, NotPending int
+}
+
+// AckCount is Ack for callers that need no result per delivery, only how
+// many of each stream and group it acked: a batch of one read's deliveries
+// then costs Redis one multi-ID XACK instead of one XACK per ID (see
+// ackScript).
+func (s *Store) AckCount(ctx context.Context, refs []Ref) ([]Tally, error) {
+	batches, err := s.settleBatches(ctx, opAck, "", refs, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Tally, len(batches))
+	for i, b := range batches {
+		t := Tally{Stream: b.key.stream, Group: b.key.group}
+		if b.res == nil {
+			t.Done, t.NotPending = b.done, len(b.items)-b.done
+		}
+		for _, r := range b.res {
+			switch r {
+			case Done:
+				t.Done++
+			case Stale:
+				t.Stale++
+			default:
+				t.NotPending++
+			}
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+// settleBatch is the deliveries of one stream and group in a settlement,
+// and its results: one per item, or with counts only how many it acked.
+type settleBatch struct {
+	key   groupKey
+	idx   []int // the items' places in the caller's refs
+	items []settleItem
+	res   []Result
+	done  int
+}
+
+func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, refs []Ref, counts bool) ([]*settleBatch, error) {
+	var batches []*settleBatch
+	byKey := make(map[groupKey]*settleBatch)
 	for i, r := range refs {
 		k := groupKey{r.Stream, r.Group}
 		b := byKey[k]
 		if b == nil {
-			b = &batch{key: k}
+			b = &settleBatch{key: k}
 			if len(batches) == 0 { // mostly the only one: one stream and group per call
 				b.idx, b.items = make([]int, 0, len(refs)), make([]settleItem, 0, len(refs))
 			}
@@ -450,33 +505,30 @@ func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs
 	script := scriptFor(op)
 	calls := make([]scriptCall, len(batches))
 	for i, b := range batches {
-		calls[i] = settleCall(b.key, op, reason, b.items)
+		calls[i] = settleCall(b.key, op, reason, b.items, counts)
 	}
 	if err := s.runScripts(ctx, script, calls); err != nil {
 		return nil, classify(err)
 	}
-	out := make([]Result, len(refs))
 	for i, b := range batches {
-		res, err := settleResults(calls[i].cmd, len(b.items))
+		res, done, err := settleResults(calls[i].cmd, len(b.items), counts)
 		if err != nil {
 			return nil, err
 		}
-		for j, r := range res {
-			out[b.idx[j]] = r
-		}
+		b.res, b.done = res, done
 		s.afterSettle(b.key, op, b.items)
 	}
-	return out, nil
+	return batches, nil
 }
 
 // settle is settleRefs for one stream and group.
 func (s *Store) settle(ctx context.Context, key groupKey, op settleOp, reason string, items []settleItem) ([]Result, error) {
-	call := settleCall(key, op, reason, items)
+	call := settleCall(key, op, reason, items, false)
 	calls := []scriptCall{call}
 	if err := s.runScripts(ctx, scriptFor(op), calls); err != nil {
 		return nil, classify(err)
 	}
-	res, err := settleResults(calls[0].cmd, len(items))
+	res, _, err := settleResults(calls[0].cmd, len(items), false)
 	if err != nil {
 		return nil, err
 	}
@@ -493,9 +545,9 @@ func scriptFor(op settleOp) *redis.Script {
 	return settleScript
 }
 
-func settleCall(key groupKey, op settleOp, reason string, items []settleItem) scriptCall {
+func settleCall(key groupKey, op settleOp, reason string, items []settleItem, counts bool) scriptCall {
 	if op == opAck {
-		return ackCall(key, items)
+		return ackCall(key, items, counts)
 	}
 	args := make([]any, 0, 5+3*len(items))
 	args = append(args, key.group, string(op), MaxWait.Milliseconds(), reason, time.Now().UnixMilli())
@@ -507,7 +559,7 @@ func settleCall(key groupKey, op settleOp, reason string, items []settleItem) sc
 
 // ackCall is ackScript's call: the IDs' range, the fence they share (if
 // they do), then each ID and attempt, and each fence if not shared.
-func ackCall(key groupKey, items []settleItem) scriptCall {
+func ackCall(key groupKey, items []settleItem, counts bool) scriptCall {
 	lo, hi := items[0].ID, items[0].ID
 	shared := true
 	for _, it := range items[1:] {
@@ -519,10 +571,15 @@ func ackCall(key groupKey, items []settleItem) scriptCall {
 		}
 		shared = shared && it.Fence == items[0].Fence
 	}
-	args := make([]any, 0, 4+3*len(items))
+	args := make([]any, 0, 5+3*len(items))
 	args = append(args, key.group, lo.String(), hi.String())
 	if shared {
 		args = append(args, items[0].Fence)
+	} else {
+		args = append(args, "")
+	}
+	if counts {
+		args = append(args, "1")
 	} else {
 		args = append(args, "")
 	}
@@ -535,16 +592,21 @@ func ackCall(key groupKey, items []settleItem) scriptCall {
 	return scriptCall{keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
 }
 
-func settleResults(cmd *redis.Cmd, n int) ([]Result, error) {
+// settleResults reads a settle script's reply for n items: one result per
+// item, or with counts (ackScript) possibly {acked, -1}, returned as done.
+func settleResults(cmd *redis.Cmd, n int, counts bool) (res []Result, done int, err error) {
 	vals, err := cmd.Int64Slice()
+	if err == nil && counts && len(vals) == 2 && vals[1] == -1 && vals[0] >= 0 && vals[0] <= int64(n) {
+		return nil, int(vals[0]), nil
+	}
 	if err != nil || len(vals) != n {
-		return nil, fmt.Errorf("streams: unexpected settle reply: %v", err)
+		return nil, 0, fmt.Errorf("streams: unexpected settle reply: %v", err)
 	}
 	out := make([]Result, n)
 	for i, v := range vals {
 		out[i] = Result(v)
 	}
-	return out, nil
+	return out, 0, nil
 }
 
 // afterSettle frees local credit: every settled delivery but an extended one

@@ -487,6 +487,16 @@ func (m *AckRequest) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.OmitResults {
+		i--
+		if m.OmitResults {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x10
+	}
 	if len(m.AckIds) > 0 {
 		for iNdEx := len(m.AckIds) - 1; iNdEx >= 0; iNdEx-- {
 			i -= len(m.AckIds[iNdEx])
@@ -1064,6 +1074,9 @@ func (m *AckRequest) SizeVT() (n int) {
 			l = len(s)
 			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 		}
+	}
+	if m.OmitResults {
+		n += 2
 	}
 	n += len(m.unknownFields)
 	return n
@@ -2569,6 +2582,26 @@ func (m *AckRequest) UnmarshalVT(dAtA []byte) error {
 			}
 			m.AckIds = append(m.AckIds, string(dAtA[iNdEx:postIndex]))
 			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OmitResults", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.OmitResults = bool(v != 0)
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
