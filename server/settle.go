@@ -28,13 +28,7 @@ func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.A
 			return nil, toStatus(ctx, s.log, err)
 		}
 		for _, t := range tallies {
-			st, g := metrics.Group(t.Stream, t.Group)
-			if t.Stale > 0 {
-				metrics.Stale.WithLabelValues(st, g).Add(float64(t.Stale))
-			}
-			if t.Done > 0 {
-				metrics.Acked.WithLabelValues(st, g).Add(float64(t.Done))
-			}
+			record(t, metrics.Acked, "")
 		}
 		return &sluicev1.AckResponse{}, nil
 	}
@@ -118,36 +112,38 @@ func (s *Server) Reject(ctx context.Context, req *sluicev1.RejectRequest) (*slui
 func count(refs []streams.Ref, res []streams.Result, done *prometheus.CounterVec, deadReason string) {
 	// Consecutive results of one stream and group (the usual batch) are
 	// added at once.
-	var stale, ok float64
-	flush := func(r streams.Ref) {
-		if stale == 0 && ok == 0 {
-			return
-		}
-		st, g := metrics.Group(r.Stream, r.Group)
-		if stale > 0 {
-			metrics.Stale.WithLabelValues(st, g).Add(stale)
-		}
-		switch {
-		case ok > 0 && done != nil:
-			done.WithLabelValues(st, g).Add(ok)
-		case ok > 0 && deadReason != "":
-			metrics.DeadLettered.WithLabelValues(st, g, deadReason).Add(ok)
-		}
-		stale, ok = 0, 0
-	}
+	var run streams.Tally
 	for i, r := range res {
 		if i > 0 && (refs[i].Stream != refs[i-1].Stream || refs[i].Group != refs[i-1].Group) {
-			flush(refs[i-1])
+			record(run, done, deadReason)
+			run = streams.Tally{}
 		}
+		run.Stream, run.Group = refs[i].Stream, refs[i].Group
 		switch r {
 		case streams.Stale:
-			stale++
+			run.Stale++
 		case streams.Done:
-			ok++
+			run.Done++
 		}
 	}
-	if len(res) > 0 {
-		flush(refs[len(res)-1])
+	record(run, done, deadReason)
+}
+
+// record adds t to the metrics: its stale settlements, and what took effect
+// to done or, with deadReason, to the dead-lettered.
+func record(t streams.Tally, done *prometheus.CounterVec, deadReason string) {
+	if t.Stale == 0 && t.Done == 0 {
+		return
+	}
+	st, g := metrics.Group(t.Stream, t.Group)
+	if t.Stale > 0 {
+		metrics.Stale.WithLabelValues(st, g).Add(float64(t.Stale))
+	}
+	switch {
+	case t.Done > 0 && done != nil:
+		done.WithLabelValues(st, g).Add(float64(t.Done))
+	case t.Done > 0 && deadReason != "":
+		metrics.DeadLettered.WithLabelValues(st, g, deadReason).Add(float64(t.Done))
 	}
 }
 
