@@ -504,6 +504,54 @@ func TestEntriesReadForAClosedSubscriptionComeFirst(t *testing.T) {
 	}
 }
 
+// Scripts come back after Redis lost them (a restart, SCRIPT FLUSH), also
+// when one pipeline runs two different ones: one group's batch shares its
+// current fence (ackCurrentScript), the other's has one delivery without a
+// fence (ackScript).
+func TestScriptsReloaded(t *testing.T) {
+	for _, b := range testredis.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			r, s, sub := subscribeNew(t, b, 10)
+			ctx := t.Context()
+			if err := s.EnsureGroup(ctx, "s", "g2", streams.Earliest); err != nil {
+				t.Fatal(err)
+			}
+			sub2, err := s.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g2", Consumer: "c", MaxInFlight: 10,
+				Policy: streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub2.Close()
+			if err := r.Client.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}, {Type: "T"}}); err != nil {
+				t.Fatal(err)
+			}
+			ds, ds2 := nextN(t, sub, 2), nextN(t, sub2, 2)
+			if err := r.Client.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			refs := []streams.Ref{
+				{Stream: "s", Group: "g", ID: ds[0].ID, Attempt: 1, Fence: ds[0].Fence},
+				{Stream: "s", Group: "g2", ID: ds2[0].ID, Attempt: 1},
+				{Stream: "s", Group: "g", ID: ds[1].ID, Attempt: 1, Fence: ds[1].Fence},
+				{Stream: "s", Group: "g2", ID: ds2[1].ID, Attempt: 1, Fence: ds2[1].Fence},
+			}
+			tallies, err := s.AckCount(ctx, refs)
+			want := []streams.Tally{{Stream: "s", Group: "g", Done: 2}, {Stream: "s", Group: "g2", Done: 2}}
+			if err != nil || fmt.Sprint(tallies) != fmt.Sprint(want) {
+				t.Fatalf("AckCount after SCRIPT FLUSH: %+v, %v; want %+v", tallies, err, want)
+			}
+			for _, g := range []string{"g", "g2"} {
+				if n := r.Client.XPending(ctx, "s", g).Val().Count; n != 0 {
+					t.Errorf("group %s: %d entries still pending", g, n)
+				}
+			}
+		})
+	}
+}
+
 // AckCount: a batch that shares the group's current epoch is acked with one
 // XACK and counted (a second ack of an entry counts as not pending, and the
 // nack reason of an acked entry is deleted); a batch it has to check (no

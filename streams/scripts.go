@@ -200,6 +200,28 @@ end
 return res
 `)
 
+// ackCurrentScript acks deliveries that share one fence, if that fence is
+// the group's current epoch (see the top of this file): then none of them
+// was redelivered since, and one multi-ID XACK is their whole check. It
+// costs Redis about half as much as one XACK per ID, and the call carries
+// only the IDs, but it says only how many it acked, not which. If the fence
+// is not current it does nothing and returns -1: the caller then settles
+// them with ackScript, which checks each.
+// KEYS: stream, reasons, epochs. ARGV: group, fence, then the IDs.
+var ackCurrentScript = newScript(`
+local group = ARGV[1]
+local epoch = (tonumber(redis.call('HGET', KEYS[3], group)) or 0) + 1
+if tonumber(ARGV[2]) ~= epoch then return -1 end
+local n = 0
+for j = 3, #ARGV, 1000 do
+  n = n + redis.call('XACK', KEYS[1], group, unpack(ARGV, j, math.min(j + 999, #ARGV)))
+end
+if n > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  for j = 3, #ARGV do redis.call('HDEL', KEYS[2], group .. ' ' .. ARGV[j]) end
+end
+return n
+`)
+
 // ackScript is settleScript's ack, cheaper for batches. A delivery whose
 // fence is the group's current epoch (see the top of this file) still has
 // the delivery count it was delivered with: one XACK is its whole check.
@@ -207,16 +229,10 @@ return res
 // all the IDs whose delivery count matches; IDs past what the range
 // returned (other entries pending in the range filled it) are looked up one
 // by one.
-// With counts ("1"), a batch whose shared fence is the epoch is acked with
-// one multi-ID XACK, which costs Redis about half as much as one XACK per ID
-// but says only how many IDs it acked, not which: the reply is then
-// {acked, -1} (a result list never holds -1). Otherwise, and always in the
-// checked path, the reply is one result per ID.
 // KEYS: stream, reasons, epochs. ARGV: group, lowest ID, highest ID, the
 // fence of every entry if they share one (the common case: one read's
-// deliveries) or "", counts ("1" or ""), then per entry: id, attempt, and
-// without a shared fence the entry's fence (0: unknown). Results as
-// settleScript's.
+// deliveries) or "", then per entry: id, attempt, and without a shared
+// fence the entry's fence (0: unknown). Results as settleScript's.
 var ackScript = newScript(`
 local group = ARGV[1]
 local epoch = (tonumber(redis.call('HGET', KEYS[3], group)) or 0) + 1
@@ -224,27 +240,16 @@ local shared = tonumber(ARGV[4])
 local res, acks = {}, {}
 if shared == epoch then
   local reasons = redis.call('EXISTS', KEYS[2]) == 1
-  if ARGV[5] == '1' then
-    local ids, n = {}, 0
-    for i = 6, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
-    for j = 1, #ids, 1000 do
-      n = n + redis.call('XACK', KEYS[1], group, unpack(ids, j, math.min(j + 999, #ids)))
-    end
-    if reasons then
-      for _, id in ipairs(ids) do redis.call('HDEL', KEYS[2], group .. ' ' .. id) end
-    end
-    return {n, -1}
-  end
-  for i = 6, #ARGV, 2 do
+  for i = 5, #ARGV, 2 do
     local r = redis.call('XACK', KEYS[1], group, ARGV[i])
-    res[(i - 4) / 2] = r
+    res[(i - 3) / 2] = r
     if reasons and r == 1 then redis.call('HDEL', KEYS[2], group .. ' ' .. ARGV[i]) end
   end
   return res
 end
 local step = shared and 2 or 3
 local fast, slow = {}, {}
-for i = 6, #ARGV, step do
+for i = 5, #ARGV, step do
   if (shared or tonumber(ARGV[i + 2])) == epoch then fast[#fast + 1] = i else slow[#slow + 1] = i end
 end
 -- The checked ones first: a stale ack in the batch must see the entry that
@@ -257,7 +262,7 @@ if #slow > 0 then
   for _, e in ipairs(p) do count[e[1]] = tonumber(e[4]) end
   local full = ok and #p == limit
   for _, i in ipairs(slow) do
-    local id, attempt, k = ARGV[i], tonumber(ARGV[i + 1]), (i - 6) / step + 1
+    local id, attempt, k = ARGV[i], tonumber(ARGV[i + 1]), (i - 5) / step + 1
     local c = count[id]
     if c == nil and full and not done[id] then
       local q = redis.call('XPENDING', KEYS[1], group, id, id, 1)
@@ -278,7 +283,7 @@ if #slow > 0 then
   end
 end
 for _, i in ipairs(fast) do
-  local k = (i - 6) / step + 1
+  local k = (i - 5) / step + 1
   res[k] = redis.call('XACK', KEYS[1], group, ARGV[i])
   if res[k] == 1 then acks[#acks + 1] = ARGV[i] end
 end

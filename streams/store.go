@@ -251,8 +251,8 @@ func (s *Store) publishIdempotent(ctx context.Context, c commander, stream strin
 		args = append(args, k, len(fields))
 		args = append(args, fields...)
 	}
-	calls := []scriptCall{{keys: keys, args: args}}
-	if err := runScripts(ctx, c, publishScript, calls); err != nil {
+	calls := []scriptCall{{script: publishScript, keys: keys, args: args}}
+	if err := runScripts(ctx, c, calls); err != nil {
 		return nil, classify(err)
 	}
 	ids, err := calls[0].cmd.StringSlice()
@@ -447,8 +447,8 @@ type Tally struct {
 
 // AckCount is Ack for callers that need no result per delivery, only how
 // many of each stream and group it acked: a batch of one read's deliveries
-// then costs Redis one multi-ID XACK instead of one XACK per ID (see
-// ackScript).
+// then costs Redis one multi-ID XACK instead of one XACK per ID, and the
+// call carries only the IDs (see ackCurrentScript).
 func (s *Store) AckCount(ctx context.Context, refs []Ref) ([]Tally, error) {
 	batches, err := s.settleBatches(ctx, opAck, "", refs, true)
 	if err != nil {
@@ -476,7 +476,8 @@ func (s *Store) AckCount(ctx context.Context, refs []Ref) ([]Tally, error) {
 }
 
 // settleBatch is the deliveries of one stream and group in a settlement,
-// and its results: one per item, or with counts only how many it acked.
+// and its results: one per item, or (ackCurrentScript's, with counts) only
+// how many it acked.
 type settleBatch struct {
 	key   groupKey
 	idx   []int // the items' places in the caller's refs
@@ -485,6 +486,9 @@ type settleBatch struct {
 	done  int
 }
 
+// settleBatches settles refs, one script call per stream and group, all in
+// one pipeline. With counts, acks of one shared fence go to ackCurrentScript
+// first, and to ackScript only if their fence was not current.
 func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, refs []Ref, counts bool) ([]*settleBatch, error) {
 	var batches []*settleBatch
 	byKey := make(map[groupKey]*settleBatch)
@@ -502,20 +506,51 @@ func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, r
 		b.idx = append(b.idx, i)
 		b.items = append(b.items, settleItem{ID: r.ID, Attempt: r.Attempt, Wait: r.Wait, Fence: r.Fence})
 	}
-	script := scriptFor(op)
 	calls := make([]scriptCall, len(batches))
 	for i, b := range batches {
-		calls[i] = settleCall(b.key, op, reason, b.items, counts)
+		if fence, ok := sharedFence(b.items); ok && fence != 0 && counts && op == opAck {
+			calls[i] = ackCurrentCall(b.key, fence, b.items)
+		} else {
+			calls[i] = settleCall(b.key, op, reason, b.items)
+		}
 	}
-	if err := s.runScripts(ctx, script, calls); err != nil {
+	if err := s.runScripts(ctx, calls); err != nil {
 		return nil, classify(err)
 	}
+	// Batches whose fence was not current any more are checked one by one.
+	var again []scriptCall
+	var againFor []int
 	for i, b := range batches {
-		res, done, err := settleResults(calls[i].cmd, len(b.items), counts)
-		if err != nil {
-			return nil, err
+		if calls[i].script != ackCurrentScript {
+			continue
 		}
-		b.res, b.done = res, done
+		n, err := calls[i].cmd.Int64()
+		if err != nil || n < -1 || n > int64(len(b.items)) {
+			return nil, fmt.Errorf("streams: unexpected ack reply %d: %v", n, err)
+		}
+		if n == -1 {
+			again = append(again, settleCall(b.key, op, reason, b.items))
+			againFor = append(againFor, i)
+			continue
+		}
+		b.done = int(n)
+	}
+	if len(again) > 0 {
+		if err := s.runScripts(ctx, again); err != nil {
+			return nil, classify(err)
+		}
+		for j, i := range againFor {
+			calls[i] = again[j]
+		}
+	}
+	for i, b := range batches {
+		if calls[i].script != ackCurrentScript {
+			res, err := settleResults(calls[i].cmd, len(b.items))
+			if err != nil {
+				return nil, err
+			}
+			b.res = res
+		}
 		s.afterSettle(b.key, op, b.items)
 	}
 	return batches, nil
@@ -523,12 +558,11 @@ func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, r
 
 // settle is settleRefs for one stream and group.
 func (s *Store) settle(ctx context.Context, key groupKey, op settleOp, reason string, items []settleItem) ([]Result, error) {
-	call := settleCall(key, op, reason, items, false)
-	calls := []scriptCall{call}
-	if err := s.runScripts(ctx, scriptFor(op), calls); err != nil {
+	calls := []scriptCall{settleCall(key, op, reason, items)}
+	if err := s.runScripts(ctx, calls); err != nil {
 		return nil, classify(err)
 	}
-	res, _, err := settleResults(calls[0].cmd, len(items), false)
+	res, err := settleResults(calls[0].cmd, len(items))
 	if err != nil {
 		return nil, err
 	}
@@ -536,32 +570,45 @@ func (s *Store) settle(ctx context.Context, key groupKey, op settleOp, reason st
 	return res, nil
 }
 
-// scriptFor is the script that settles with op: acks, the common case, have
-// their own.
-func scriptFor(op settleOp) *redis.Script {
+// settleCall settles items with op: acks, the common case, have a script
+// of their own.
+func settleCall(key groupKey, op settleOp, reason string, items []settleItem) scriptCall {
 	if op == opAck {
-		return ackScript
-	}
-	return settleScript
-}
-
-func settleCall(key groupKey, op settleOp, reason string, items []settleItem, counts bool) scriptCall {
-	if op == opAck {
-		return ackCall(key, items, counts)
+		return ackCall(key, items)
 	}
 	args := make([]any, 0, 5+3*len(items))
 	args = append(args, key.group, string(op), MaxWait.Milliseconds(), reason, time.Now().UnixMilli())
 	for _, it := range items {
 		args = append(args, it.ID.String(), it.Attempt, min(it.Wait, MaxWait).Milliseconds())
 	}
-	return scriptCall{keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream), waitsKey(key.stream)}, args: args}
+	return scriptCall{script: settleScript, keys: []string{key.stream, DeadLetterKey(key.stream), reasonsKey(key.stream), waitsKey(key.stream)}, args: args}
+}
+
+// sharedFence is the fence of items if they all have the same one.
+func sharedFence(items []settleItem) (uint64, bool) {
+	f := items[0].Fence
+	for _, it := range items[1:] {
+		if it.Fence != f {
+			return 0, false
+		}
+	}
+	return f, true
+}
+
+// ackCurrentCall is ackCurrentScript's call: the fence, then the IDs.
+func ackCurrentCall(key groupKey, fence uint64, items []settleItem) scriptCall {
+	args := make([]any, 0, 2+len(items))
+	args = append(args, key.group, fence)
+	for _, it := range items {
+		args = append(args, it.ID.String())
+	}
+	return scriptCall{script: ackCurrentScript, keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
 }
 
 // ackCall is ackScript's call: the IDs' range, the fence they share (if
 // they do), then each ID and attempt, and each fence if not shared.
-func ackCall(key groupKey, items []settleItem, counts bool) scriptCall {
+func ackCall(key groupKey, items []settleItem) scriptCall {
 	lo, hi := items[0].ID, items[0].ID
-	shared := true
 	for _, it := range items[1:] {
 		if it.ID.Less(lo) {
 			lo = it.ID
@@ -569,17 +616,12 @@ func ackCall(key groupKey, items []settleItem, counts bool) scriptCall {
 		if hi.Less(it.ID) {
 			hi = it.ID
 		}
-		shared = shared && it.Fence == items[0].Fence
 	}
-	args := make([]any, 0, 5+3*len(items))
+	fence, shared := sharedFence(items)
+	args := make([]any, 0, 4+3*len(items))
 	args = append(args, key.group, lo.String(), hi.String())
 	if shared {
-		args = append(args, items[0].Fence)
-	} else {
-		args = append(args, "")
-	}
-	if counts {
-		args = append(args, "1")
+		args = append(args, fence)
 	} else {
 		args = append(args, "")
 	}
@@ -589,24 +631,21 @@ func ackCall(key groupKey, items []settleItem, counts bool) scriptCall {
 			args = append(args, it.Fence)
 		}
 	}
-	return scriptCall{keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
+	return scriptCall{script: ackScript, keys: []string{key.stream, reasonsKey(key.stream), epochsKey(key.stream)}, args: args}
 }
 
 // settleResults reads a settle script's reply for n items: one result per
-// item, or with counts (ackScript) possibly {acked, -1}, returned as done.
-func settleResults(cmd *redis.Cmd, n int, counts bool) (res []Result, done int, err error) {
+// item.
+func settleResults(cmd *redis.Cmd, n int) ([]Result, error) {
 	vals, err := cmd.Int64Slice()
-	if err == nil && counts && len(vals) == 2 && vals[1] == -1 && vals[0] >= 0 && vals[0] <= int64(n) {
-		return nil, int(vals[0]), nil
-	}
 	if err != nil || len(vals) != n {
-		return nil, 0, fmt.Errorf("streams: unexpected settle reply: %v", err)
+		return nil, fmt.Errorf("streams: unexpected settle reply: %v", err)
 	}
 	out := make([]Result, n)
 	for i, v := range vals {
 		out[i] = Result(v)
 	}
-	return out, 0, nil
+	return out, nil
 }
 
 // afterSettle frees local credit: every settled delivery but an extended one
@@ -636,23 +675,24 @@ func (s *Store) afterSettle(key groupKey, op settleOp, items []settleItem) {
 
 // scriptCall is one run of a script in a pipeline.
 type scriptCall struct {
-	keys []string
-	args []any
-	cmd  *redis.Cmd
+	script *redis.Script
+	keys   []string
+	args   []any
+	cmd    *redis.Cmd
 }
 
-// runScripts runs calls of script in one pipeline with EVALSHA, loading the
-// script and running again the calls that found it missing (a restarted
+// runScripts runs calls in one pipeline with EVALSHA, loading the scripts
+// and running again the calls that found theirs missing (a restarted
 // Redis, or a Cluster node that never saw it).
-func (s *Store) runScripts(ctx context.Context, script *redis.Script, calls []scriptCall) error {
-	return runScripts(ctx, s.rdb, script, calls)
+func (s *Store) runScripts(ctx context.Context, calls []scriptCall) error {
+	return runScripts(ctx, s.rdb, calls)
 }
 
-func runScripts(ctx context.Context, c redis.Cmdable, script *redis.Script, calls []scriptCall) error {
+func runScripts(ctx context.Context, c redis.Cmdable, calls []scriptCall) error {
 	run := func(cs []*scriptCall) error {
 		_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, c := range cs {
-				c.cmd = script.EvalSha(ctx, p, c.keys, c.args...)
+				c.cmd = c.script.EvalSha(ctx, p, c.keys, c.args...)
 			}
 			return nil
 		})
@@ -667,13 +707,18 @@ func runScripts(ctx context.Context, c redis.Cmdable, script *redis.Script, call
 		return err
 	}
 	var again []*scriptCall
-	for _, c := range all {
-		if redis.HasErrorPrefix(c.cmd.Err(), "NOSCRIPT") {
-			again = append(again, c)
+	loaded := make(map[*redis.Script]bool)
+	for _, call := range all {
+		if !redis.HasErrorPrefix(call.cmd.Err(), "NOSCRIPT") {
+			continue
 		}
-	}
-	if err := script.Load(ctx, c).Err(); err != nil {
-		return err
+		again = append(again, call)
+		if !loaded[call.script] {
+			if err := call.script.Load(ctx, c).Err(); err != nil {
+				return err
+			}
+			loaded[call.script] = true
+		}
 	}
 	return run(again)
 }
