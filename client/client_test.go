@@ -329,6 +329,77 @@ func (c *ackHoldConn) Invoke(ctx context.Context, method string, args, reply any
 	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
 }
 
+// ackLogConn records the size and time of each Ack call.
+type ackLogConn struct {
+	grpc.ClientConnInterface
+	mu    sync.Mutex
+	sizes []int
+	times []time.Time
+}
+
+func (c *ackLogConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	if req, ok := args.(*sluicev1.AckRequest); ok {
+		c.mu.Lock()
+		c.sizes, c.times = append(c.sizes, len(req.GetAckIds())), append(c.times, time.Now())
+		c.mu.Unlock()
+	}
+	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
+}
+
+// Automatic acks go out in full batches at once, and a partial batch after
+// the ack delay counted from its first ID, or when Consume ends.
+func TestAcksAreBatched(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	const delay = 2 * time.Second
+	conn := &ackLogConn{ClientConnInterface: s.Conn}
+	stream, group := unique("s"), unique("g")
+	sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: stream, Group: group},
+		client.WithAckBatching(10, delay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var handledAt []time.Time
+	stop := consume(t, sub, func(context.Context, *client.Message) error {
+		time.Sleep(2 * time.Millisecond) // the acker waits between messages
+		mu.Lock()
+		handledAt = append(handledAt, time.Now())
+		mu.Unlock()
+		return nil
+	})
+	waitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
+	publishOrders(t, client.NewPublisher(s.Conn), stream, 25)
+	waitFor(t, "all acked", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
+	conn.mu.Lock()
+	sizes, times := slices.Clone(conn.sizes), slices.Clone(conn.times)
+	conn.mu.Unlock()
+	if fmt.Sprint(sizes) != "[10 10 5]" {
+		t.Fatalf("Ack calls of %v IDs, want [10 10 5]", sizes)
+	}
+	mu.Lock()
+	tenth, twentyFirst := handledAt[9], handledAt[20]
+	mu.Unlock()
+	if d := times[0].Sub(tenth); d >= delay/2 {
+		t.Errorf("the first full batch went out %v after its tenth message, not at once", d)
+	}
+	if d := times[2].Sub(twentyFirst); d < delay {
+		t.Errorf("the partial batch went out %v after its first message, before the %v delay", d, delay)
+	}
+	// A partial batch still queued goes out when Consume ends.
+	publishOrders(t, client.NewPublisher(s.Conn), stream, 3)
+	waitFor(t, "3 handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(handledAt) == 28 })
+	if n := r.Client.XPending(t.Context(), stream, group).Val().Count; n != 3 {
+		t.Fatalf("%d pending before the ack delay, want 3", n)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Client.XPending(t.Context(), stream, group).Val().Count; n != 0 {
+		t.Fatalf("%d pending after Consume returned, want 0", n)
+	}
+}
+
 // A slow Ack call holds up neither the handler nor the acks after it.
 func TestAcksDoNotWaitForEachOther(t *testing.T) {
 	r := testredis.Start(t)

@@ -511,56 +511,105 @@ func (s *Subscriber) receiveOnce(ctx context.Context, deliver func(*Message) boo
 // them at a time, so that handlers never wait for an Ack round trip. Acks
 // are idempotent, so a failed call is retried a few times; if it still fails,
 // the messages stay pending and are redelivered (at-least-once).
+//
+// Handlers queue IDs under a mutex and wake run only for the first ID of a
+// batch and for a full one, not once per message. The queue needs no bound
+// of its own: the server delivers no more than the subscription's
+// MaxInFlight unacked messages.
 type acker struct {
-	s    *Subscriber
-	in   chan string
-	once sync.Once
+	s      *Subscriber
+	wake   chan struct{} // cap 1
+	mu     sync.Mutex
+	queue  []string
+	closed bool
 }
 
 // acksInFlight bounds the Ack calls one Consume has outstanding.
 const acksInFlight = 4
 
 func newAcker(s *Subscriber) *acker {
-	return &acker{s: s, in: make(chan string, s.ackBatch)}
+	return &acker{s: s, wake: make(chan struct{}, 1)}
 }
 
-func (a *acker) add(id string) { a.in <- id }
+func (a *acker) add(id string) {
+	a.mu.Lock()
+	a.queue = append(a.queue, id)
+	n := len(a.queue)
+	a.mu.Unlock()
+	if n == 1 || n == a.s.ackBatch {
+		a.kick()
+	}
+}
 
-func (a *acker) close() { a.once.Do(func() { close(a.in) }) }
+func (a *acker) kick() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
 
-// run sends batches until in is closed, then sends the rest within a few
-// seconds, waits for the calls in flight and returns.
+func (a *acker) close() {
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
+	a.kick()
+}
+
+// take removes a full batch from the queue, or with all whatever is
+// queued, up to a batch. It reports whether the acker was closed and how
+// many IDs it left queued.
+func (a *acker) take(all bool) (ids []string, closed bool, left int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := len(a.queue)
+	if n >= a.s.ackBatch || (all || a.closed) && n > 0 {
+		n = min(n, a.s.ackBatch)
+		ids = a.queue[:n:n]
+		a.queue = a.queue[n:]
+		if len(a.queue) == 0 {
+			a.queue = nil // a new batch gets a new array: ids keeps this one
+		}
+	}
+	return ids, a.closed, len(a.queue)
+}
+
+// run sends batches until close, then sends the rest within a few seconds,
+// waits for the calls in flight and returns. A batch goes out when it is
+// full or its first ID has waited the ack delay.
 func (a *acker) run(ctx context.Context) {
 	slots := make(chan struct{}, acksInFlight)
 	var calls sync.WaitGroup
 	defer calls.Wait()
-	batch := make([]string, 0, a.s.ackBatch)
-	var timer <-chan time.Time
+	var due <-chan time.Time // the ack delay of the oldest queued ID
+	expired := false
 	for {
-		select {
-		case id, ok := <-a.in:
-			if !ok {
-				final, cancel := context.WithTimeout(ctx, 5*time.Second)
-				defer cancel()
-				a.send(final, batch)
-				return
+		ids, closed, left := a.take(expired)
+		if closed {
+			final, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			for ; len(ids) > 0; ids, _, _ = a.take(true) {
+				a.send(final, ids)
 			}
-			batch = append(batch, id)
-			if len(batch) < a.s.ackBatch {
-				if timer == nil {
-					timer = time.After(a.s.ackDelay)
-				}
-				continue
-			}
-		case <-timer:
+			return
 		}
-		slots <- struct{}{}
-		calls.Add(1)
-		go func(ids []string) {
-			defer func() { <-slots; calls.Done() }()
-			a.send(ctx, ids)
-		}(batch)
-		batch, timer = make([]string, 0, a.s.ackBatch), nil
+		if ids != nil {
+			expired, due = false, nil
+			slots <- struct{}{}
+			calls.Add(1)
+			go func() {
+				defer func() { <-slots; calls.Done() }()
+				a.send(ctx, ids)
+			}()
+			continue // maybe another full batch
+		}
+		if left > 0 && due == nil {
+			due = time.After(a.s.ackDelay)
+		}
+		select {
+		case <-a.wake:
+		case <-due:
+			expired = true
+		}
 	}
 }
 
