@@ -204,7 +204,9 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 	return s.deliverGroup(ctx, req, stream, sub, nil)
 }
 
-// groupSource is a group subscription: to a stream or to a topic.
+// groupSource is a group subscription: to a stream or to a topic. What
+// Next returned must not be used after it went to Sent (its array is reused
+// for a later read).
 type groupSource interface {
 	Next(ctx context.Context) ([]streams.Delivery, error)
 	Sent(ctx context.Context, ds []streams.Delivery) error

@@ -131,6 +131,34 @@ type GroupSub struct {
 	notify chan struct{} // cap 1: queue grew or err was set
 }
 
+// deliveryPool keeps the arrays of read batches (*[]Delivery) that went
+// out (Sent) for later reads: a read of 500 entries is a 100 KB array.
+// What a pooled array still points to (payloads) stays reachable until it
+// is reused, or dropped by the pool at a garbage collection.
+var deliveryPool sync.Pool
+
+// getDeliveries is an empty slice with room for n deliveries.
+func getDeliveries(n int) []Delivery {
+	if p, ok := deliveryPool.Get().(*[]Delivery); ok {
+		if cap(*p) >= n {
+			return (*p)[:0]
+		}
+		deliveryPool.Put(p)
+	}
+	return make([]Delivery, 0, n)
+}
+
+// putDeliveries gives ds's array back for later reads.
+func putDeliveries(ds []Delivery) {
+	if cap(ds) >= minPooledBatch {
+		ds = ds[:0]
+		deliveryPool.Put(&ds)
+	}
+}
+
+// minPooledBatch is the smallest read batch array worth keeping.
+const minPooledBatch = 64
+
 // Consumer is the subscription's consumer name.
 func (g *GroupSub) Consumer() string { return g.consumer }
 
@@ -159,8 +187,11 @@ func (g *GroupSub) Next(ctx context.Context) ([]Delivery, error) {
 
 // Sent tells the subscription that ds reached the client. The ack deadline
 // counts from here: if sending took long enough to matter (a slow client),
-// the deadlines are pushed back in Redis.
+// the deadlines are pushed back in Redis. ds is the subscription's again
+// after Sent: the caller must not use it any more (it is reused for a later
+// read).
 func (g *GroupSub) Sent(ctx context.Context, ds []Delivery) error {
+	defer putDeliveries(ds)
 	slack := max(50*time.Millisecond, g.policy.AckDeadline/20)
 	var late []settleItem
 	for _, d := range ds {
@@ -521,7 +552,7 @@ func (d *dispatcher) readNew(ctx context.Context, g *GroupSub, count int, block 
 		fence = epoch + 1
 	}
 	now := time.Now()
-	out := make([]Delivery, 0, len(res[0].Messages))
+	out := getDeliveries(len(res[0].Messages))
 	for _, m := range res[0].Messages {
 		id, err := ParseID(m.ID)
 		if err != nil {

@@ -107,6 +107,51 @@ func TestDeadlineStartsWhenSent(t *testing.T) {
 	}
 }
 
+// A read batch's array is reused for a later read once it was Sent, and
+// what the later read delivers is its own.
+func TestReadBatchesReused(t *testing.T) {
+	for _, b := range testredis.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			_, s, sub := subscribeNew(t, b, 200)
+			ctx := t.Context()
+			seen := map[*streams.Delivery]bool{}
+			reused := false
+			for round := 0; round < 10 && !reused; round++ {
+				events := make([]streams.Event, 100)
+				for i := range events {
+					events[i] = streams.Event{Type: "T", Payload: fmt.Appendf(nil, "%d/%d", round, i)}
+				}
+				if _, err := s.Publish(ctx, "s", events); err != nil {
+					t.Fatal(err)
+				}
+				ds, err := sub.Next(ctx)
+				if err != nil || len(ds) != 100 {
+					t.Fatalf("round %d: %d deliveries, %v; want the 100 of one read", round, len(ds), err)
+				}
+				refs := make([]streams.Ref, len(ds))
+				for i, d := range ds {
+					if want := fmt.Sprintf("%d/%d", round, i); string(d.Event.Payload) != want {
+						t.Fatalf("round %d: delivery %d has payload %q, want %q", round, i, d.Event.Payload, want)
+					}
+					refs[i] = streams.Ref{Stream: "s", Group: "g", ID: d.ID, Attempt: d.Attempt, Fence: d.Fence}
+				}
+				reused = seen[&ds[0]]
+				seen[&ds[0]] = true
+				if err := sub.Sent(ctx, ds); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Ack(ctx, refs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !reused {
+				t.Error("no read reused the array of an earlier one in 10 rounds")
+			}
+		})
+	}
+}
+
 // Deadlines without a command per read: a consumer's entries are due at the
 // threshold it registered; waits beyond it move to its wait lane, which
 // Pending still shows as the consumer's; and the entries of a consumer that
