@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sluice-io/sluice/internal/testkit"
 )
 
 // Cluster is a real Redis Cluster of masters on loopback, for one test.
@@ -38,7 +39,7 @@ func StartClusterWithArgs(tb testing.TB, n int, extraArgs ...string) *Cluster {
 	for i := 0; i < n; i++ {
 		dir := tb.TempDir()
 		node := StartWithArgs(tb, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", dir + "/nodes.conf",
-			"--cluster-port", strconv.Itoa(freePort(tb)), "--cluster-node-timeout", "2000"}, extraArgs...)...)
+			"--cluster-port", strconv.Itoa(testkit.FreePort(tb)), "--cluster-node-timeout", "2000"}, extraArgs...)...)
 		c.Nodes = append(c.Nodes, node)
 		addrs = append(addrs, node.Addr)
 	}
@@ -48,18 +49,14 @@ func StartClusterWithArgs(tb testing.TB, n int, extraArgs ...string) *Cluster {
 		tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
 	for _, node := range c.Nodes {
-		for {
+		testkit.Eventually(tb, func() error {
 			info, err := node.Client.ClusterInfo(ctx).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") {
-				break
+			if err != nil || !strings.Contains(info, "cluster_state:ok") {
+				return fmt.Errorf("cluster not ok: %v %s", err, info)
 			}
-			if time.Now().After(deadline) {
-				tb.Fatalf("cluster not ok: %v %s", err, info)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return nil
+		})
 	}
 	c.URL = "redis+cluster://" + strings.Join(addrs, ",")
 	c.Client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})

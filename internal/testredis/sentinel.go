@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sluice-io/sluice/internal/testkit"
 )
 
 // Sentinel is a primary, a replica and three Sentinels on loopback.
@@ -48,29 +49,22 @@ func StartSentinel(tb testing.TB) *Sentinel {
 	}
 	s.URL = "redis+sentinel://" + strings.Join(addrs, ",") + "/" + s.MasterName
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.Eventually(tb, func() error {
 		info, err := s.Replica.Client.Info(ctx, "replication").Result()
-		if err == nil && strings.Contains(info, "master_link_status:up") {
-			break
+		if err != nil || !strings.Contains(info, "master_link_status:up") {
+			return fmt.Errorf("the replica did not sync: %v %s", err, info)
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("the replica did not sync: %v %s", err, info)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	for _, sen := range s.Sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: sen.Addr})
-		for {
+		testkit.Eventually(tb, func() error {
 			replicas, err := sc.Replicas(ctx, s.MasterName).Result()
-			if err == nil && len(replicas) == 1 {
-				break
+			if err != nil || len(replicas) != 1 {
+				return fmt.Errorf("sentinel %s does not see the replica: %v %v", sen.Addr, replicas, err)
 			}
-			if time.Now().After(deadline) {
-				tb.Fatalf("sentinel %s does not see the replica: %v %v", sen.Addr, replicas, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return nil
+		})
 		sc.Close()
 	}
 	return s
@@ -95,7 +89,7 @@ func startProcess(tb testing.TB, args []string) *Server {
 	if err != nil {
 		tb.Fatalf("redis-server not found: %v", err)
 	}
-	port := freePort(tb)
+	port := testkit.FreePort(tb)
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), log: new(syncBuffer),
 		args: append(append([]string{path}, args[0]), append(args[1:], "--port", fmt.Sprint(port), "--bind", "127.0.0.1")...)}
 	s.URL = "redis://" + s.Addr

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sluice-io/sluice/internal/testkit"
 )
 
 // Server is a running Redis for one test.
@@ -47,6 +48,19 @@ var Backends = []Backend{
 	{"redis", Start},
 	{"embedded", StartEmbedded},
 	{"cluster", StartClusterBackend},
+}
+
+// ForEach runs fn as a parallel subtest of t, named after the backend, on
+// every backend in Backends. fn starts the backend (b.Start) itself, so a
+// test can choose its arguments.
+func ForEach(t *testing.T, fn func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b)
+		})
+	}
 }
 
 // StartClusterBackend runs a 3-master Cluster and presents it as one
@@ -91,7 +105,7 @@ func StartWithArgs(tb testing.TB, extraArgs ...string) *Server {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		port := freePort(tb)
+		port := testkit.FreePort(tb)
 		args := append([]string{
 			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--save", "", "--appendonly", "no", "--dir", tb.TempDir(),
@@ -159,24 +173,26 @@ func (s *Server) Kill() {
 func (s *Server) waitReady() error {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 	defer c.Close()
-	deadline := time.Now().Add(30 * time.Second) // loading a large AOF takes a while
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return nil
-		}
+	// Loading a large AOF takes a while, hence the longer wait.
+	err := testkit.Poll(max(testkit.Wait, time.Minute), func() error {
 		select {
 		case <-s.exited:
-			return fmt.Errorf("redis-server exited: %s", s.log.String())
+			return nil
 		default:
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%v; log: %s", err, s.log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		return c.Ping(ctx).Err()
+	})
+	select {
+	case <-s.exited:
+		return fmt.Errorf("redis-server exited: %s", s.log.String())
+	default:
 	}
+	if err != nil {
+		return fmt.Errorf("%v; log: %s", err, s.log.String())
+	}
+	return nil
 }
 
 func (s *Server) stop() {
@@ -184,15 +200,6 @@ func (s *Server) stop() {
 		s.Client.Close()
 	}
 	s.Kill()
-}
-
-func freePort(tb testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // syncBuffer is written by exec's copying goroutine and read by waitReady.
