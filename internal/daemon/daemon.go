@@ -188,8 +188,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer store.Close()
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = store.Ping(pingCtx)
-	if err != nil {
+	pingErr := store.Ping(pingCtx)
+	if err := pingErr; err != nil {
 		// Keep going: Redis may come up later, and health reports it.
 		log.Error("redis does not answer yet", "err", err)
 	} else if !embedded {
@@ -277,7 +277,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		ready.Store(ok)
 	}
-	setHealth(err == nil)
+	setHealth(pingErr == nil)
 	reflection.Register(g)
 	rpcMetrics.InitializeMetrics(g)
 	if cfg.MetricsMaxStreams > 0 {
