@@ -575,10 +575,11 @@ func (d *dispatcher) claim(ctx context.Context, g *GroupSub, count int) ([]Deliv
 			epochsKey(d.key.stream)},
 		d.key.group, g.consumer, MaxWait.Milliseconds(), cursor, count, p.MaxDeliveries,
 		p.AckDeadline.Milliseconds(), p.BackoffMin.Milliseconds(), p.BackoffMax.Milliseconds(),
-		time.Now().UnixMilli()).Result()
+		time.Now().UnixMilli(), p.wait(1).Milliseconds()).Result()
 	if err != nil {
 		return nil, classify(err)
 	}
+	g.registered = time.Now()
 	reply, ok := res.([]any)
 	if !ok || len(reply) != 5 {
 		return nil, fmt.Errorf("streams: unexpected claim reply %T", res)

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/streams"
 )
@@ -670,4 +671,44 @@ func TestAckCount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A subscription whose first step claims entries (here a fresh dispatcher,
+// as on a replica that just started, finding what a closed subscription
+// gave back) gives them their full deadline: it registers its consumer's
+// threshold before claiming, so a claim's idle time is not computed
+// against the longest wait and found overdue once the threshold is there
+// (which would redeliver them at once, a third time).
+func TestFirstStepClaimKeepsDeadline(t *testing.T) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
+		r, s, a := subscribeNew(t, b, 10)
+		ctx := t.Context()
+		if _, err := s.Publish(ctx, "s", []streams.Event{{Type: "T"}, {Type: "T"}}); err != nil {
+			t.Fatal(err)
+		}
+		nextN(t, a, 2)
+		a.Close() // gives them back: claimable now
+		other := newStore(t, r)
+		policy := streams.Policy{AckDeadline: 5 * time.Second, MaxDeliveries: 5}
+		bsub, err := other.SubscribeGroup(streams.GroupOptions{Stream: "s", Group: "g", Consumer: "b", MaxInFlight: 10, Policy: policy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bsub.Close()
+		claimedAt := time.Now()
+		ds := nextN(t, bsub, 2)
+		if ds[0].Attempt != 2 || ds[1].Attempt != 2 {
+			t.Fatalf("claimed %+v, want attempt 2", ds)
+		}
+		testkit.WaitFor(t, "b's registered threshold", func() bool { return r.Client.HExists(ctx, "{s}:sluice:waits", "g b").Val() })
+		pend, err := other.Pending(ctx, "s", "g", "b", false, streams.ID{}, 10)
+		if err != nil || len(pend) != 2 {
+			t.Fatalf("Pending: %+v %v", pend, err)
+		}
+		for _, p := range pend {
+			if left := policy.AckDeadline - time.Since(claimedAt); p.DueIn < left-time.Millisecond {
+				t.Fatalf("claimed entry %s due in %v, want at least %v (the deadline since the claim)", p.ID, p.DueIn, left)
+			}
+		}
+	})
 }

@@ -95,15 +95,20 @@ func newScript(body string) *redis.Script { return redis.NewScript(luaLib + body
 // entry pending, never lost) if it was delivered max deliveries times, or
 // else claims it for consumer with its new deadline (ack deadline plus the
 // backoff of its attempt), up to count of them.
-// Claiming moves the group's redelivery epoch on.
+// Claiming moves the group's redelivery epoch on. It first registers the
+// consumer's threshold (its first-delivery wait), as a read does: an entry
+// claimed for a consumer not yet registered would get an idle time counted
+// against MaxWait, and be overdue once the threshold is written.
 // KEYS: stream, dlq, reasons, waits, epochs. ARGV: group, consumer, max wait
 // ms, cursor, count, max deliveries, deadline ms, backoff min ms, backoff
-// max ms, now ms. Returns {next cursor ("0-0" at the end), {{id, fields,
-// attempt}...}, dead-lettered, gone, epoch of the claimed}.
+// max ms, now ms, the consumer's threshold ms. Returns {next cursor ("0-0"
+// at the end), {{id, fields, attempt}...}, dead-lettered, gone, epoch of the
+// claimed}.
 var claimScript = newScript(`
 local group, me, M = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local count, maxd, D = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local bmin, bmax = tonumber(ARGV[8]), tonumber(ARGV[9])
+redis.call('HSET', KEYS[4], group .. ' ' .. me, ARGV[11])
 -- A page of the pending list per step, as XAUTOCLAIM scans ten times its
 -- COUNT: a subscription with little credit must not crawl through a long
 -- pending list an entry per round trip.
