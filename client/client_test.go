@@ -16,11 +16,13 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	ordersv1 "github.com/sluice-io/sluice/gen/go/examples/orders/v1"
 	ordersv2 "github.com/sluice-io/sluice/gen/go/examples/orders/v2"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -31,14 +33,13 @@ func unique(kind string) string {
 	return fmt.Sprintf("%s-%d-%d", kind, time.Now().UnixNano(), counter.Add(1))
 }
 
+// forEachBackend runs fn on every backend (testredis.ForEach) with a
+// sluiced that knows the example schemas.
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *testredis.Server, s *testserver.Server)) {
-	for _, b := range testredis.Backends {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			r := b.Start(t)
-			fn(t, r, testserver.Start(t, r.URL, daemon.Config{DescriptorSet: "../gen/sluice.binpb"}))
-		})
-	}
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
+		r := b.Start(t)
+		fn(t, r, testserver.Start(t, r.URL, daemon.Config{DescriptorSet: "../gen/sluice.binpb"}))
+	})
 }
 
 // consume runs sub.Consume in the background until the test ends.
@@ -54,17 +55,6 @@ func consume(t *testing.T, sub *client.Subscriber, h client.Handler) (stop func(
 	}
 	t.Cleanup(func() { _ = stop() })
 	return stop
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func publishOrders(t *testing.T, pub *client.Publisher, stream string, n int) []string {
@@ -116,7 +106,7 @@ func TestHandlerAcksOnSuccessAndNacksOnError(t *testing.T) {
 			seen[o.GetOrderId()] = m.GetDeliveryAttempt()
 			return nil
 		})
-		waitFor(t, "200 handled and acked", func() bool {
+		testkit.WaitFor(t, "200 handled and acked", func() bool {
 			mu.Lock()
 			n := len(seen)
 			mu.Unlock()
@@ -152,7 +142,7 @@ func TestNackReasonWithBinaryBytes(t *testing.T) {
 			}
 			return nil
 		})
-		waitFor(t, "the redelivery after the nack", func() bool {
+		testkit.WaitFor(t, "the redelivery after the nack", func() bool {
 			return attempts.Load() == 2 && r.Client.XPending(t.Context(), stream, group).Val().Count == 0
 		})
 		if err := stop(); err != nil {
@@ -182,14 +172,14 @@ func TestExplicitSettlement(t *testing.T) {
 			results <- fmt.Sprintf("%s:%v:%v", o.GetOrderId(), st, err)
 			return errors.New("ignored: the handler settled the message itself")
 		})
-		waitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
+		testkit.WaitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
 		publishOrders(t, client.NewPublisher(s.Conn), stream, 2)
 		for _, want := range []string{"0:ACK_STATUS_ACKED:<nil>", "1:ACK_STATUS_ACKED:<nil>"} {
-			if got := <-results; got != want {
+			if got := testkit.Recv(t, results, "a handled message"); got != want {
 				t.Fatalf("got %s, want %s", got, want)
 			}
 		}
-		waitFor(t, "nothing pending", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
+		testkit.WaitFor(t, "nothing pending", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
 		dl, err := sluicev1.NewDeadLetterServiceClient(s.Conn).ListDeadLetters(t.Context(), &sluicev1.ListDeadLettersRequest{Stream: stream})
 		if err != nil || len(dl.GetDeadLetters()) != 1 || dl.GetDeadLetters()[0].GetReason() != "bad order" {
 			t.Fatalf("dead letters: %v %v", dl, err)
@@ -203,30 +193,45 @@ func TestPublishRetriesWithIdempotencyKeys(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *testredis.Server, s *testserver.Server) {
 		stream := unique("s")
 		pub := client.NewPublisher(s.Conn)
-		done := make(chan error, 1)
+		// One publish after another until stop; then how many succeeded.
+		stop := make(chan struct{})
+		type result struct {
+			n   int
+			err error
+		}
+		done := make(chan result, 1)
 		go func() {
-			for i := 0; i < 200; i++ {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					done <- result{i, nil}
+					return
+				default:
+				}
 				e, _ := client.NewEvent(&ordersv1.OrderCreated{OrderId: fmt.Sprint(i)}, client.WithIdempotencyKey(fmt.Sprint("order-", i)))
 				if _, err := pub.Publish(t.Context(), stream, e); err != nil {
-					done <- fmt.Errorf("publish %d: %w", i, err)
+					done <- result{i, fmt.Errorf("publish %d: %w", i, err)}
 					return
 				}
-				time.Sleep(time.Millisecond)
 			}
-			done <- nil
 		}()
-		time.Sleep(50 * time.Millisecond)
+		stored := func() int64 { return r.Client.XLen(t.Context(), stream).Val() }
+		testkit.WaitFor(t, "publishes before the restart", func() bool { return stored() >= 20 })
 		s.Restart()
-		if err := <-done; err != nil {
-			t.Fatal(err)
+		atRestart := stored()
+		testkit.WaitFor(t, "publishes after the restart", func() bool { return stored() >= atRestart+20 })
+		close(stop)
+		res := testkit.Recv(t, done, "end of publishing")
+		if res.err != nil {
+			t.Fatal(res.err)
 		}
-		if n := r.Client.XLen(t.Context(), stream).Val(); n != 200 {
-			t.Fatalf("stream has %d entries, want 200", n)
+		if n := stored(); n != int64(res.n) {
+			t.Fatalf("stream has %d entries, want %d", n, res.n)
 		}
 		// The same keys again store nothing.
 		e, _ := client.NewEvent(&ordersv1.OrderCreated{OrderId: "0"}, client.WithIdempotencyKey("order-0"))
-		if _, err := pub.Publish(t.Context(), stream, e); err != nil || r.Client.XLen(t.Context(), stream).Val() != 200 {
-			t.Fatalf("repeat: %v", err)
+		if _, err := pub.Publish(t.Context(), stream, e); err != nil || stored() != int64(res.n) {
+			t.Fatalf("repeat: %v, %d entries, want %d", err, stored(), res.n)
 		}
 	})
 }
@@ -237,7 +242,10 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 		pub := client.NewPublisher(s.Conn)
 		sub, _ := client.NewSubscriber(s.Conn, client.SubscriberConfig{Stream: stream, Group: group},
 			client.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
-		reader, _ := client.NewSubscriber(s.Conn, client.SubscriberConfig{Stream: stream},
+		// From a time before anything is published, so the reader gets all
+		// of it however late its stream opens.
+		reader, _ := client.NewSubscriber(s.Conn, client.SubscriberConfig{Stream: stream,
+			Start: &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Time{Time: timestamppb.Now()}}},
 			client.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
 		var mu sync.Mutex
 		groupSeen, readSeen := map[string]int{}, map[string]int{}
@@ -251,19 +259,21 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 		}
 		consume(t, sub, func(ctx context.Context, m *client.Message) error { seen(groupSeen, m.GetId()); return nil })
 		consume(t, reader, func(ctx context.Context, m *client.Message) error { seen(readSeen, m.GetId()); return nil })
-		waitFor(t, "subscriptions", func() bool { return sub.Consumer() != "" })
-		time.Sleep(50 * time.Millisecond) // let the reader's stream open
+		testkit.WaitFor(t, "subscriptions", func() bool { return sub.Consumer() != "" })
 		publishOrders(t, pub, stream, 5)
-		waitFor(t, "first 5", func() bool { return seen(groupSeen, "") == 5 && seen(readSeen, "") == 5 })
+		testkit.WaitFor(t, "first 5", func() bool { return seen(groupSeen, "") == 5 && seen(readSeen, "") == 5 })
 		name := sub.Consumer()
 		s.Restart()
 		// Publishing may race the reconnect (the key makes retrying safe).
-		waitFor(t, "publish after restart", func() bool {
+		testkit.WaitFor(t, "publish after restart", func() bool {
 			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "x.v1.Y", IdempotencyKey: "after-restart"})
 			return err == nil
 		})
-		waitFor(t, "delivery after restart", func() bool { return seen(groupSeen, "") == 6 && seen(readSeen, "") == 6 })
-		time.Sleep(100 * time.Millisecond)
+		testkit.WaitFor(t, "delivery after restart", func() bool { return seen(groupSeen, "") == 6 && seen(readSeen, "") == 6 })
+		// A last entry: a reader that resumed too early would see an entry
+		// again before this one.
+		publishOrders(t, pub, stream, 1)
+		testkit.WaitFor(t, "the last entry", func() bool { return seen(readSeen, "") == 7 })
 		mu.Lock()
 		// The reader resumes after the last entry it saw: nothing twice. The
 		// group is at-least-once: an ack lost in the restart means a message
@@ -282,7 +292,7 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 		if sub.Consumer() != name {
 			t.Fatalf("consumer name changed from %q to %q", name, sub.Consumer())
 		}
-		waitFor(t, "nothing pending", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
+		testkit.WaitFor(t, "nothing pending", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
 	})
 }
 
@@ -300,15 +310,15 @@ func TestMaxInFlightHoldsBackDelivery(t *testing.T) {
 			}
 			return nil
 		})
-		waitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
+		testkit.WaitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
 		publishOrders(t, client.NewPublisher(s.Conn), stream, 10)
-		waitFor(t, "3 delivered", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 3 })
+		testkit.WaitFor(t, "3 delivered", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 3 })
 		time.Sleep(200 * time.Millisecond)
 		if n := r.Client.XPending(t.Context(), stream, group).Val().Count; n != 3 {
 			t.Fatalf("%d delivered while the handler holds 3", n)
 		}
 		close(release)
-		waitFor(t, "all handled and acked", func() bool {
+		testkit.WaitFor(t, "all handled and acked", func() bool {
 			return handled.Load() == 10 && r.Client.XPending(t.Context(), stream, group).Val().Count == 0
 		})
 	})
@@ -351,52 +361,66 @@ func (c *ackLogConn) Invoke(ctx context.Context, method string, args, reply any,
 func TestAcksAreBatched(t *testing.T) {
 	r := testredis.Start(t)
 	s := testserver.Start(t, r.URL, daemon.Config{})
-	const delay = 2 * time.Second
-	conn := &ackLogConn{ClientConnInterface: s.Conn}
 	stream, group := unique("s"), unique("g")
-	sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: stream, Group: group},
-		client.WithAckBatching(10, delay))
-	if err != nil {
-		t.Fatal(err)
+	pending := func() int64 { return r.Client.XPending(t.Context(), stream, group).Val().Count }
+	start := func(delay time.Duration) (*ackLogConn, *[]time.Time, *sync.Mutex, func() error) {
+		conn := &ackLogConn{ClientConnInterface: s.Conn}
+		sub, err := client.NewSubscriber(conn, client.SubscriberConfig{Stream: stream, Group: group},
+			client.WithAckBatching(10, delay))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var handledAt []time.Time
+		stop := consume(t, sub, func(context.Context, *client.Message) error {
+			mu.Lock()
+			handledAt = append(handledAt, time.Now())
+			mu.Unlock()
+			return nil
+		})
+		testkit.WaitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
+		return conn, &handledAt, &mu, stop
 	}
-	var mu sync.Mutex
-	var handledAt []time.Time
-	stop := consume(t, sub, func(context.Context, *client.Message) error {
-		time.Sleep(2 * time.Millisecond) // the acker waits between messages
+	sizes := func(c *ackLogConn) string {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return fmt.Sprint(c.sizes)
+	}
+
+	// With an ack delay longer than the test, only full batches go out,
+	// and the rest when Consume ends.
+	conn, handledAt, mu, stop := start(time.Hour)
+	publishOrders(t, client.NewPublisher(s.Conn), stream, 25)
+	testkit.Eventually(t, func() error {
 		mu.Lock()
-		handledAt = append(handledAt, time.Now())
+		n := len(*handledAt)
 		mu.Unlock()
+		if got, p := sizes(conn), pending(); n != 25 || got != "[10 10]" || p != 5 {
+			return fmt.Errorf("%d handled, Ack calls of %s IDs, %d pending; want 25, [10 10], 5", n, got, p)
+		}
 		return nil
 	})
-	waitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
-	publishOrders(t, client.NewPublisher(s.Conn), stream, 25)
-	waitFor(t, "all acked", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
-	conn.mu.Lock()
-	sizes, times := slices.Clone(conn.sizes), slices.Clone(conn.times)
-	conn.mu.Unlock()
-	if fmt.Sprint(sizes) != "[10 10 5]" {
-		t.Fatalf("Ack calls of %v IDs, want [10 10 5]", sizes)
-	}
-	mu.Lock()
-	tenth, twentyFirst := handledAt[9], handledAt[20]
-	mu.Unlock()
-	if d := times[0].Sub(tenth); d >= delay/2 {
-		t.Errorf("the first full batch went out %v after its tenth message, not at once", d)
-	}
-	if d := times[2].Sub(twentyFirst); d < delay {
-		t.Errorf("the partial batch went out %v after its first message, before the %v delay", d, delay)
-	}
-	// A partial batch still queued goes out when Consume ends.
-	publishOrders(t, client.NewPublisher(s.Conn), stream, 3)
-	waitFor(t, "3 handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(handledAt) == 28 })
-	if n := r.Client.XPending(t.Context(), stream, group).Val().Count; n != 3 {
-		t.Fatalf("%d pending before the ack delay, want 3", n)
-	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	if n := r.Client.XPending(t.Context(), stream, group).Val().Count; n != 0 {
-		t.Fatalf("%d pending after Consume returned, want 0", n)
+	if got, p := sizes(conn), pending(); got != "[10 10 5]" || p != 0 {
+		t.Fatalf("after Consume returned: Ack calls of %s IDs, %d pending; want [10 10 5], 0", got, p)
+	}
+
+	// A partial batch goes out once the delay has passed since its first ID.
+	const delay = 300 * time.Millisecond
+	conn, handledAt, mu, _ = start(delay)
+	publishOrders(t, client.NewPublisher(s.Conn), stream, 3)
+	testkit.WaitFor(t, "the partial batch acked", func() bool { return pending() == 0 })
+	conn.mu.Lock()
+	defer conn.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(conn.sizes) != "[3]" || len(*handledAt) != 3 {
+		t.Fatalf("Ack calls of %v IDs for %d handled, want [3] for 3", conn.sizes, len(*handledAt))
+	}
+	if d := conn.times[0].Sub((*handledAt)[0]); d < delay {
+		t.Errorf("the partial batch went out %v after its first message, before the %v delay", d, delay)
 	}
 }
 
@@ -416,13 +440,13 @@ func TestAcksDoNotWaitForEachOther(t *testing.T) {
 	var handled atomic.Int64
 	consume(t, sub, func(context.Context, *client.Message) error { handled.Add(1); return nil })
 	t.Cleanup(release) // runs before consume's cleanup, which waits for the acks
-	waitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
+	testkit.WaitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
 	publishOrders(t, client.NewPublisher(s.Conn), stream, 4)
-	waitFor(t, "all handled and all acks but the held one in", func() bool {
+	testkit.WaitFor(t, "all handled and all acks but the held one in", func() bool {
 		return handled.Load() == 4 && r.Client.XPending(t.Context(), stream, group).Val().Count == 1
 	})
 	release()
-	waitFor(t, "the held ack in", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
+	testkit.WaitFor(t, "the held ack in", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 0 })
 	if n := conn.acks.Load(); n != 4 {
 		t.Fatalf("%d Ack calls, want 4", n)
 	}
@@ -508,12 +532,12 @@ func TestSchemaEvolution(t *testing.T) {
 			return nil
 		})
 		for _, want := range []string{"v1:a:1", "v2:b:2"} {
-			if got := <-v1got; got != want {
+			if got := testkit.Recv(t, v1got, "a v1 message"); got != want {
 				t.Fatalf("v1 consumer got %s, want %s", got, want)
 			}
 		}
 		for _, want := range []string{`v1:a:""`, `v2:b:"EUR"`} {
-			if got := <-v2got; got != want {
+			if got := testkit.Recv(t, v2got, "a v2 message"); got != want {
 				t.Fatalf("v2 consumer got %s, want %s", got, want)
 			}
 		}
@@ -570,7 +594,7 @@ func TestPublishCoalesces(t *testing.T) {
 			_, err := pub.Publish(t.Context(), stream, &sluicev1.Event{Type: "demo.v1.First"})
 			first <- err
 		}()
-		<-conn.firstOut
+		testkit.Recv(t, conn.firstOut, "the first request")
 		return pub, stream, first
 	}
 	run := func(t *testing.T, events []*sluicev1.Event, cancelLast bool) (*blockingConn, string, [][]string, []error) {
@@ -590,10 +614,10 @@ func TestPublishCoalesces(t *testing.T) {
 				ids[i], errs[i] = pub.Publish(ctx, stream, e)
 			}()
 		}
-		time.Sleep(500 * time.Millisecond) // all queued behind the first
+		testkit.WaitFor(t, "calls queued behind the first", func() bool { return client.Waiting(pub, stream) == len(events) })
 		close(conn.release)
 		wg.Wait()
-		if err := <-first; err != nil {
+		if err := testkit.Recv(t, first, "the first call's answer"); err != nil {
 			t.Fatal(err)
 		}
 		return conn, stream, ids, errs
@@ -652,19 +676,19 @@ func TestPublishCoalesces(t *testing.T) {
 			_, err := pub.Publish(t.Context(), stream, evs[1])
 			kept <- err
 		}()
-		time.Sleep(500 * time.Millisecond) // both queued behind the first
+		testkit.WaitFor(t, "both queued behind the first", func() bool { return client.Waiting(pub, stream) == 2 })
 		close(conn.release)
-		<-conn.secondOut // the two are in the second request, held
+		testkit.Recv(t, conn.secondOut, "the second request") // the two are in it, held
 		cancel()
-		if err := <-gaveUp; status.Code(err) != codes.Canceled {
+		if err := testkit.Recv(t, gaveUp, "the cancelled call's answer"); status.Code(err) != codes.Canceled {
 			t.Fatalf("cancelled call: %v", err)
 		}
 		evs[0].Type = "demo.v1.Reused"
 		close(conn.release2)
-		if err := <-kept; err != nil {
+		if err := testkit.Recv(t, kept, "the kept call's answer"); err != nil {
 			t.Fatal(err)
 		}
-		if err := <-first; err != nil {
+		if err := testkit.Recv(t, first, "the first call's answer"); err != nil {
 			t.Fatal(err)
 		}
 		got := r.Client.XRange(t.Context(), stream, "-", "+").Val()
@@ -686,23 +710,23 @@ func TestPublishCoalesces(t *testing.T) {
 				_, _ = pub.Publish(ctx, stream, e)
 			}()
 		}
-		time.Sleep(500 * time.Millisecond) // all queued behind the first
+		testkit.WaitFor(t, "all queued behind the first", func() bool { return client.Waiting(pub, stream) == 3 })
 		close(conn.release)
-		<-conn.secondOut
+		testkit.Recv(t, conn.secondOut, "the second request")
 		cancel()
 		wg.Wait()
-		if err := <-first; err != nil {
+		if err := testkit.Recv(t, first, "the first call's answer"); err != nil {
 			t.Fatal(err)
 		}
 		defer close(conn.release2)
-		waitFor(t, "the held request to end", conn.secondEnded.Load)
+		testkit.WaitFor(t, "the held request to end", conn.secondEnded.Load)
 	})
 	t.Run("big calls go alone", func(t *testing.T) {
 		conn := &blockingConn{ClientConnInterface: s.Conn, release: make(chan struct{}), firstOut: make(chan struct{})}
 		pub, stream, first := holdFirst(t, conn)
 		defer func() {
 			close(conn.release)
-			if err := <-first; err != nil {
+			if err := testkit.Recv(t, first, "the first call's answer"); err != nil {
 				t.Fatal(err)
 			}
 		}()

@@ -14,6 +14,7 @@ import (
 	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -72,7 +73,7 @@ func TestDialBalanced(t *testing.T) {
 		}
 	}
 	publish(0, 20)
-	waitFor(t, "20 messages", received(20))
+	testkit.WaitFor(t, "20 messages", received(20))
 	mu.Lock()
 	if served[a.Addr] == 0 || served[b.Addr] == 0 {
 		t.Fatalf("calls were not spread over both replicas: %v", served)
@@ -80,5 +81,5 @@ func TestDialBalanced(t *testing.T) {
 	mu.Unlock()
 	a.Stop()
 	publish(20, 40) // retried on the other replica (every event has an idempotency key)
-	waitFor(t, "40 messages after a replica stopped", received(40))
+	testkit.WaitFor(t, "40 messages after a replica stopped", received(40))
 }

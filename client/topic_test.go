@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -91,9 +92,9 @@ func TestTopics(t *testing.T) {
 				return len(read) == 8*n
 			}
 		}
-		waitFor(t, "two partitions each", balanced)
+		testkit.WaitFor(t, "two partitions each", balanced)
 		publish(0, 50)
-		waitFor(t, "first 400", done(50))
+		testkit.WaitFor(t, "first 400", done(50))
 		mu.Lock()
 		users := map[int]bool{}
 		for _, who := range owner {
@@ -108,9 +109,12 @@ func TestTopics(t *testing.T) {
 		// The Publisher retries through the restart (every event has an
 		// idempotency key).
 		publish(50, 60)
-		waitFor(t, "all after restart", done(60))
-		waitFor(t, "two partitions each after restart", balanced)
-		time.Sleep(100 * time.Millisecond)
+		testkit.WaitFor(t, "all after restart", done(60))
+		testkit.WaitFor(t, "two partitions each after restart", balanced)
+		// A last round: a reader that resumed a partition too early would
+		// see an entry again before this round's.
+		publish(60, 61)
+		testkit.WaitFor(t, "the last round", done(61))
 		mu.Lock()
 		defer mu.Unlock()
 		for id, n := range read {

@@ -15,7 +15,7 @@ import (
 
 func TestAdmin(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		a, other := name(t, "a"), name(t, "b")
 		pub := e.publish(a, ev("A", "1"), ev("B", "2"), ev("C", "3"), ev("D", "4"), ev("E", "5"))

@@ -21,7 +21,7 @@ import (
 // Every bad request gets InvalidArgument with a message that names the
 // problem, and nothing reaches Redis.
 func TestBadInput(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{MaxPayloadBytes: 1024, MaxBatch: 10, DescriptorSet: "../gen/sluice.binpb"})
 		good := func() *sluicev1.Event { return ev("demo.v1.Ping", "x") }
 		many := func(n int) []*sluicev1.Event {

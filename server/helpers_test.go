@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -36,15 +36,6 @@ func newEnv(t *testing.T, b testredis.Backend, cfg daemon.Config) *env {
 	return &env{t: t, r: r, s: testserver.Start(t, r.URL, cfg), ctx: t.Context()}
 }
 
-// forEachBackend runs fn as a parallel subtest on every backend.
-func forEachBackend(t *testing.T, fn func(t *testing.T, b testredis.Backend)) {
-	for _, b := range testredis.Backends {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, b)
-		})
-	}
-}
 
 var nameCounter atomic.Int64
 
@@ -159,15 +150,16 @@ func (e *env) trySubscribe(req *sluicev1.SubscribeRequest) (*sub, error) {
 func (s *sub) next(n int) []*sluicev1.Message {
 	s.t.Helper()
 	out := make([]*sluicev1.Message, 0, n)
-	timeout := time.After(10 * time.Second)
+	timeout := time.NewTimer(testkit.Wait)
+	defer timeout.Stop()
 	for len(out) < n {
 		select {
 		case m := <-s.msgs:
 			out = append(out, m)
 		case err := <-s.err:
 			s.t.Fatalf("subscription ended after %d of %d messages: %v", len(out), n, err)
-		case <-timeout:
-			s.t.Fatalf("got %d of %d messages in 10s", len(out), n)
+		case <-timeout.C:
+			s.t.Fatalf("got %d of %d messages in %v", len(out), n, testkit.Wait)
 		}
 	}
 	return out
@@ -188,13 +180,7 @@ func (s *sub) none(d time.Duration) {
 // ended waits for the stream to end and returns its status code.
 func (s *sub) ended() codes.Code {
 	s.t.Helper()
-	select {
-	case err := <-s.err:
-		return status.Code(err)
-	case <-time.After(10 * time.Second):
-		s.t.Fatal("subscription did not end in 10s")
-	}
-	return codes.Unknown
+	return status.Code(testkit.Recv(s.t, s.err, "end of the subscription"))
 }
 
 func ackIDs(ms []*sluicev1.Message) []string {
@@ -222,16 +208,6 @@ func wantCode(t *testing.T, err error, want codes.Code) {
 	if got := status.Code(err); got != want {
 		t.Fatalf("got %v (%v), want %v", got, err, want)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // newCapture is a logger that writes into b.

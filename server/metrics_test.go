@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -71,8 +73,7 @@ func TestMetrics(t *testing.T) {
 		"sluice_stream_length{" + st + "}":                                                       5,
 		"sluice_dead_letters{" + st + "}":                                                        1,
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Eventually(t, func() error {
 		body := scrape(t, s)
 		bad := ""
 		for k, v := range want {
@@ -90,14 +91,11 @@ func TestMetrics(t *testing.T) {
 				bad += present + " missing; "
 			}
 		}
-		if bad == "" {
-			return
+		if bad != "" {
+			return errors.New(bad)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal(bad)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func cut(k string) (name, labels string, ok bool) {
@@ -230,6 +228,16 @@ func (s *syncBuffer) lines(substr string) []string {
 	return out
 }
 
+// has checks that n lines contain substr.
+func (s *syncBuffer) has(substr string, n int) func() error {
+	return func() error {
+		if got := s.lines(substr); len(got) != n {
+			return fmt.Errorf("%d lines with %q, want %d: %q", len(got), substr, n, got)
+		}
+		return nil
+	}
+}
+
 // Every finished RPC is one log line: successes at debug level, a client's
 // mistakes at info, with method, code, error, duration and peer.
 func TestCallLogLines(t *testing.T) {
@@ -255,7 +263,7 @@ func TestCallLogLines(t *testing.T) {
 				t.Fatal(err)
 			}
 			cancel()
-			waitUntil(t, "the invalid call's line", func() bool { return len(out.lines("grpc.code=InvalidArgument")) == 1 })
+			testkit.Eventually(t, out.has("grpc.code=InvalidArgument", 1))
 			bad := out.lines("grpc.code=InvalidArgument")[0]
 			for _, want := range []string{"level=INFO", `msg="finished call"`, "grpc.service=sluice.v1.PublisherService", "grpc.method=Publish",
 				"grpc.method_type=unary", "peer.address=127.0.0.1:", "grpc.error=", "grpc.time_ms="} {
@@ -270,7 +278,7 @@ func TestCallLogLines(t *testing.T) {
 				}
 				return
 			}
-			waitUntil(t, "the subscription's line", func() bool { return len(out.lines("grpc.method=Subscribe")) == 1 })
+			testkit.Eventually(t, out.has("grpc.method=Subscribe", 1))
 			if l := out.lines("grpc.method=Subscribe")[0]; !strings.Contains(l, "level=DEBUG") || !strings.Contains(l, "grpc.code=Canceled") ||
 				!strings.Contains(l, "grpc.method_type=server_stream") {
 				t.Errorf("subscription's line: %q", l)

@@ -28,6 +28,7 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
 	"github.com/sluice-io/sluice/internal/testcerts"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -194,19 +195,14 @@ func TestAuthentication(t *testing.T) {
 		t.Fatalf("limit error: %v", err)
 	}
 	cancel() // frees one
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testkit.Eventually(t, func() error {
 		sctx, cancel := context.WithCancel(ctx)
-		_, err = openSub(sctx, billing, &sluicev1.SubscribeRequest{Stream: "orders", Group: "billing-c"})
-		cancel()
-		if err == nil {
-			break
+		defer cancel()
+		if _, err := openSub(sctx, billing, &sluicev1.SubscribeRequest{Stream: "orders", Group: "billing-c"}); err != nil {
+			return fmt.Errorf("closing a subscription did not free the slot: %w", err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("closing a subscription did not free the slot: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 
 	// Rate limit: 5 per second, burst 5.
 	var limitedErr error
@@ -293,24 +289,26 @@ func TestMutualTLS(t *testing.T) {
 	wantCode(t, err, codes.PermissionDenied)
 
 	// Replace the server certificate on disk; new connections get it.
-	time.Sleep(1100 * time.Millisecond) // mtime granularity and the 1 s check
+	// The new files get a modification time of their own whatever the file
+	// system's granularity; the server looks at most once a second.
 	ca.Issue(t, dir, "server", "localhost", 11)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	later := time.Now().Add(time.Hour)
+	for _, f := range []string{srvCert, srvKey} {
+		if err := os.Chtimes(f, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testkit.Eventually(t, func() error {
 		if _, err := dial(tlsFor(cliCert, cliKey)).Publish(ctx, &sluicev1.PublishRequest{Stream: "orders", Events: one}); err != nil {
 			t.Fatal(err)
 		}
 		mu.Lock()
-		serial := lastSerial
-		mu.Unlock()
-		if serial == 11 {
-			break
+		defer mu.Unlock()
+		if lastSerial != 11 {
+			return fmt.Errorf("the server still serves certificate %d, not the new one", lastSerial)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the new certificate was not served")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // Towards Redis: TLS with a private CA and an ACL user; the password never
@@ -320,7 +318,7 @@ func TestRedisTLSAndACL(t *testing.T) {
 	dir := t.TempDir()
 	ca := testcerts.NewCA(t, dir)
 	cert, key := ca.Issue(t, dir, "redis", "localhost", 40)
-	tlsPort := freePort(t)
+	tlsPort := testkit.FreePort(t)
 	r := testredis.StartWithArgs(t, "--tls-port", fmt.Sprint(tlsPort), "--tls-cert-file", cert, "--tls-key-file", key,
 		"--tls-ca-cert-file", ca.CertPEM, "--tls-auth-clients", "no", "--user", "sluice", "on", ">s3cret-pw", "~*", "&*", "+@all")
 	var logs strings.Builder

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -46,7 +48,7 @@ func TestSentinelFailover(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	publish(0)
-	<-got
+	testkit.Recv(t, got, "delivery before the failover")
 	before, _ := sen.MasterAddr(ctx)
 	sen.Primary.Kill()
 	start := time.Now()
@@ -54,18 +56,18 @@ func TestSentinelFailover(t *testing.T) {
 	t.Logf("publishing was unavailable for about %v", time.Since(start).Round(100*time.Millisecond))
 	// Sentinels learn of a failover one after another: ask until the one
 	// asked has.
-	after, err := sen.MasterAddr(ctx)
-	for deadline := time.Now().Add(15 * time.Second); (err != nil || after == before) && time.Now().Before(deadline); {
-		time.Sleep(200 * time.Millisecond)
-		after, err = sen.MasterAddr(ctx)
-	}
-	if err != nil || after == before {
-		t.Fatalf("no failover: primary %s -> %s (%v)", before, after, err)
-	}
-	select {
-	case <-got:
-	case <-time.After(30 * time.Second):
-		t.Fatal("nothing delivered after the failover")
+	testkit.Eventually(t, failedOver(sen, before))
+	testkit.Recv(t, got, "delivery after the failover")
+}
+
+// failedOver checks that Sentinel names a primary other than before.
+func failedOver(sen *testredis.Sentinel, before string) func() error {
+	return func() error {
+		after, err := sen.MasterAddr(context.Background())
+		if err != nil || after == before {
+			return fmt.Errorf("no failover: primary %s -> %s (%v)", before, after, err)
+		}
+		return nil
 	}
 }
 
@@ -123,6 +125,8 @@ func TestFailoverWithTwoReplicas(t *testing.T) {
 		acked       []string
 		unavailable time.Duration
 	}
+	// Publishes acknowledged so far, of both streams.
+	var acked atomic.Int64
 	publish := func(stream string, durability *sluicev1.Durability, stop <-chan struct{}, out chan<- result) {
 		var r result
 		for i := 0; ; i++ {
@@ -152,6 +156,7 @@ func TestFailoverWithTwoReplicas(t *testing.T) {
 				r.unavailable = d
 			}
 			r.acked = append(r.acked, key)
+			acked.Add(1)
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
@@ -160,11 +165,38 @@ func TestFailoverWithTwoReplicas(t *testing.T) {
 	go publish("with-wait", &sluicev1.Durability{MinReplicas: 1, Timeout: durationpb.New(time.Second)}, stop, withWait)
 	go publish("no-wait", nil, stop, noWait)
 
-	time.Sleep(time.Second)
+	// Each step waits for traffic to be acknowledged since the last.
+	moreAcked := func(what string) {
+		t.Helper()
+		n := acked.Load()
+		testkit.Eventually(t, func() error {
+			if got := acked.Load(); got < n+50 {
+				return fmt.Errorf("%d publishes acknowledged %s, want %d", got-n, what, 50)
+			}
+			return nil
+		})
+	}
+	moreAcked("before the failover")
+	before, _ := sen.MasterAddr(ctx)
 	sen.Primary.Kill()
-	time.Sleep(2 * time.Second)
-	sen.Primary.Restart(t) // Sentinel turns it into a replica of the new primary
-	time.Sleep(3 * time.Second)
+	testkit.Eventually(t, failedOver(sen, before))
+	moreAcked("after the failover")
+	sen.Primary.Restart(t) // Sentinel makes it a replica (or, if the failover did not stick, the primary again)
+	testkit.Eventually(t, func() error {
+		addr, err := sen.MasterAddr(ctx)
+		if err != nil {
+			return err
+		}
+		c := redisClient(addr)
+		defer c.Close()
+		info, err := c.Info(ctx, "replication").Result()
+		if err != nil || !strings.Contains(info, "role:master") || !strings.Contains(info, "connected_slaves:1") ||
+			!strings.Contains(info, "state=online") {
+			return fmt.Errorf("the primary Sentinel names (%s) has no replica in sync: %v %s", addr, err, info)
+		}
+		return nil
+	})
+	moreAcked("after the restarted node came back")
 	close(stop)
 	rw, rn := <-withWait, <-noWait
 

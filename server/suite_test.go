@@ -5,7 +5,9 @@ package server_test
 // miniredis).
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,11 +21,13 @@ import (
 	ordersv2 "github.com/sluice-io/sluice/gen/go/examples/orders/v2"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
+	"github.com/sluice-io/sluice/server"
 )
 
 func TestPublishSubscribeAck(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream, group := name(t, "s"), name(t, "g")
 		first := &sluicev1.Event{
@@ -87,7 +91,7 @@ func TestPublishSubscribeAck(t *testing.T) {
 
 // The stream entry layout is the README's promise to redis-cli users.
 func TestEntryLayout(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream := name(t, "s")
 		e.publish(stream, &sluicev1.Event{
@@ -115,13 +119,13 @@ func TestEntryLayout(t *testing.T) {
 }
 
 func TestGroupStartPositions(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream := name(t, "s")
 		old := e.publish(stream, ev("A", "a"), ev("B", "b"))
-		time.Sleep(5 * time.Millisecond)
-		mark := time.Now()
-		time.Sleep(5 * time.Millisecond)
+		// A mark between the millisecond of old's entries and that of mid's.
+		mark := clockPast(t, old[1])
+		clockPast(t, fmt.Sprintf("%d-0", mark.UnixMilli()))
 		mid := e.publish(stream, ev("C", "c"))
 
 		cases := []struct {
@@ -157,7 +161,7 @@ func TestGroupStartPositions(t *testing.T) {
 }
 
 func TestGroupOnMissingStreamCreatesIt(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream := name(t, "s")
 		s := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: "g"})
@@ -172,7 +176,7 @@ func TestGroupOnMissingStreamCreatesIt(t *testing.T) {
 }
 
 func TestIndependentReaders(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream := name(t, "s")
 		old := e.publish(stream, ev("A", "a"), ev("B", "b"))
@@ -214,7 +218,7 @@ func TestIndependentReaders(t *testing.T) {
 }
 
 func TestFlowControl(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream, group := name(t, "s"), name(t, "g")
 		s := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: group, MaxInFlight: 5})
@@ -244,7 +248,7 @@ func TestFlowControl(t *testing.T) {
 }
 
 func TestConsumersShareAGroup(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream, group := name(t, "s"), name(t, "g")
 		const nSubs, nMsgs = 20, 1000
@@ -262,27 +266,18 @@ func TestConsumersShareAGroup(t *testing.T) {
 		}
 		seen := make(map[string]int)
 		perSub := make([]int, nSubs)
-		deadline := time.After(20 * time.Second)
-		for len(seen) < nMsgs {
-			progressed := false
+		testkit.Progress(t, nMsgs, func() int {
 			for i, s := range subs {
 				select {
 				case m := <-s.msgs:
 					seen[m.GetId()]++
 					perSub[i]++
 					e.ack(m.GetAckId())
-					progressed = true
 				default:
 				}
 			}
-			if !progressed {
-				select {
-				case <-deadline:
-					t.Fatalf("delivered %d of %d", len(seen), nMsgs)
-				case <-time.After(time.Millisecond):
-				}
-			}
-		}
+			return len(seen)
+		})
 		for id, n := range seen {
 			if n != 1 {
 				t.Fatalf("%s delivered %d times", id, n)
@@ -322,7 +317,7 @@ func connectedClients(t *testing.T, e *env) int {
 }
 
 func TestForeignEntriesAreDelivered(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream := name(t, "s")
 		s := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: "g"})
@@ -351,7 +346,7 @@ func TestForeignEntriesAreDelivered(t *testing.T) {
 }
 
 func TestSchemas(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{DescriptorSet: "../gen/sluice.binpb"})
 		stream := name(t, "s")
 		const v1, v2 = "examples.orders.v1.OrderCreated", "examples.orders.v2.OrderCreated"
@@ -426,7 +421,7 @@ func TestSchemas(t *testing.T) {
 }
 
 func TestWrongKeyType(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		key := name(t, "s")
 		e.r.Client.Set(e.ctx, key, "not a stream", 0)
@@ -438,7 +433,7 @@ func TestWrongKeyType(t *testing.T) {
 }
 
 func TestGroupDeletedWhileSubscribed(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream, group := name(t, "s"), name(t, "g")
 		s := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: group})
@@ -457,7 +452,7 @@ func TestGroupDeletedWhileSubscribed(t *testing.T) {
 }
 
 func TestGracefulShutdownLeavesMessagesPending(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream, group := name(t, "s"), name(t, "g")
 		s := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: group, Consumer: "worker-1"})
@@ -469,11 +464,7 @@ func TestGracefulShutdownLeavesMessagesPending(t *testing.T) {
 		if code := s.ended(); code != codes.Unavailable {
 			t.Fatalf("stream ended with %v, want Unavailable", code)
 		}
-		select {
-		case <-stopped:
-		case <-time.After(10 * time.Second):
-			t.Fatal("server did not stop")
-		}
+		testkit.Recv(t, stopped, "end of the server's graceful stop")
 		pend := e.r.Client.XPendingExt(e.ctx, &redis.XPendingExtArgs{Stream: stream, Group: group, Start: "-", End: "+", Count: 10}).Val()
 		if len(pend) != 2 || pend[0].ID != published[1] || pend[0].Consumer != "worker-1" {
 			t.Fatalf("pending after shutdown: %v", pend)
@@ -500,7 +491,7 @@ func TestGracefulShutdownLeavesMessagesPending(t *testing.T) {
 }
 
 func TestPendingEntryTrimmedAwayIsCleanedUp(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream, group := name(t, "s"), name(t, "g")
 		s := e.subscribe(&sluicev1.SubscribeRequest{Stream: stream, Group: group, Consumer: "c"})
@@ -533,7 +524,7 @@ func mustMarshal(t *testing.T, m proto.Message) []byte {
 // nothing pending is deleted when its subscription ends; one that still
 // holds a message stays (deleting it would drop the message).
 func TestEphemeralConsumersAreCleanedUp(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		stream := name(t, "s")
 		consumers := func(group string) map[string]int64 {
@@ -555,16 +546,44 @@ func TestEphemeralConsumersAreCleanedUp(t *testing.T) {
 		}
 		idle.cancel()
 		busy.cancel()
-		deadline := time.Now().Add(10 * time.Second)
-		for len(consumers("g-idle")) != 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("idle generated consumer still in its group: %v", consumers("g-idle"))
+		testkit.Eventually(t, func() error {
+			if cs := consumers("g-idle"); len(cs) != 0 {
+				return fmt.Errorf("idle generated consumer still in its group: %v", cs)
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond)
+			return nil
+		})
+		// The busy one's Close gives its message back (its idle time jumps
+		// to its deadline), then would delete the consumer; the graceful
+		// stop waits for the Close to end.
+		testkit.Eventually(t, func() error {
+			p := e.r.Client.XPendingExt(e.ctx, &redis.XPendingExtArgs{Stream: stream, Group: "g-busy", Start: "-", End: "+", Count: 1}).Val()
+			if len(p) != 1 || p[0].Idle < server.DefaultAckDeadline {
+				return fmt.Errorf("the busy subscription's message was not given back: %+v", p)
+			}
+			return nil
+		})
+		e.s.Stop()
 		if cs := consumers("g-busy"); cs[busy.info.GetConsumer()] != 1 || len(cs) != 1 {
 			t.Fatalf("the consumer holding a message was removed: %v", cs)
 		}
 	})
+}
+
+// clockPast waits until the clock (Redis's and this process's are the
+// same) is past the millisecond of entry ID id, and returns its reading.
+func clockPast(t *testing.T, id string) time.Time {
+	t.Helper()
+	msPart, _, _ := strings.Cut(id, "-")
+	ms, err := strconv.ParseInt(msPart, 10, 64)
+	if err != nil {
+		t.Fatalf("entry ID %q: %v", id, err)
+	}
+	var now time.Time
+	testkit.Eventually(t, func() error {
+		if now = time.Now(); now.UnixMilli() <= ms {
+			return fmt.Errorf("clock at %d ms, not past %d", now.UnixMilli(), ms)
+		}
+		return nil
+	})
+	return now
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 	"github.com/sluice-io/sluice/streams"
@@ -136,7 +138,6 @@ func runPipeline(t *testing.T, s *testserver.Server, stream, topic string, total
 	next := make(map[string]int) // per key: one past the highest sequence number seen
 	received, redelivered, outOfOrder := 0, 0, 0
 	var lastAt time.Time
-	allIn := make(chan struct{})
 	handler := func(_ context.Context, m *client.Message) error {
 		var seq int
 		fmt.Sscanf(string(m.GetEvent().GetPayload()[:16]), "%d", &seq)
@@ -155,7 +156,6 @@ func runPipeline(t *testing.T, s *testserver.Server, stream, topic string, total
 		received++
 		if received == total {
 			lastAt = time.Now()
-			close(allIn)
 		}
 		return nil
 	}
@@ -177,16 +177,21 @@ func runPipeline(t *testing.T, s *testserver.Server, stream, topic string, total
 		}
 	}()
 	if topic != "" {
-		waitUntil(t, "one partition each", func() bool {
-			for _, sub := range subs {
-				if len(sub.Assignment()) != 1 {
-					return false
+		testkit.Eventually(t, func() error {
+			for i, sub := range subs {
+				if a := sub.Assignment(); len(a) != 1 {
+					return fmt.Errorf("subscriber %d holds partitions %v, want one", i, a)
 				}
 			}
-			return true
+			return nil
 		})
 	} else {
-		waitUntil(t, "subscriptions", func() bool { return subs[2].Consumer() != "" })
+		testkit.Eventually(t, func() error {
+			if subs[2].Consumer() == "" {
+				return errors.New("the last subscription has not started")
+			}
+			return nil
+		})
 	}
 
 	// Each publisher owns keys%publishers == its number, so per-key order is
@@ -227,13 +232,11 @@ func runPipeline(t *testing.T, s *testserver.Server, stream, topic string, total
 		t.Fatal(err)
 	}
 	published := time.Since(start)
-	select {
-	case <-allIn:
-	case <-time.After(2 * time.Minute):
+	testkit.Progress(t, total, func() int {
 		mu.Lock()
 		defer mu.Unlock()
-		t.Fatalf("%s%s: received %d of %d", stream, topic, received, total)
-	}
+		return received
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	t.Logf("%s%s: %d redeliveries, %d deliveries out of per-key order", stream, topic, redelivered, outOfOrder)
@@ -242,15 +245,4 @@ func runPipeline(t *testing.T, s *testserver.Server, stream, topic string, total
 	}
 	n := float64(total)
 	return pipelineResult{publish: n / published.Seconds(), endToEnd: n / lastAt.Sub(start).Seconds()}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

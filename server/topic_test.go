@@ -12,6 +12,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 	"github.com/sluice-io/sluice/streams"
@@ -31,7 +32,7 @@ func keyed(key, payload string) *sluicev1.Event {
 }
 
 func TestTopicPublishAndRead(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		topic := name(t, "topic")
 
@@ -162,7 +163,7 @@ func idLess(a, b string) bool {
 // no partition is held twice; acks through the other replica work; nothing
 // is lost or left pending.
 func TestTopicRebalance(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		other := &env{t: t, r: e.r, s: testserver.Start(t, e.r.URL, daemon.Config{}), ctx: e.ctx}
 		topic, group := name(t, "topic"), name(t, "group")
@@ -172,28 +173,7 @@ func TestTopicRebalance(t *testing.T) {
 		var subs []*sub
 		waitFair := func(want ...int) {
 			t.Helper()
-			deadline := time.Now().Add(15 * time.Second)
-			for {
-				var sizes []int
-				seen := map[int32]bool{}
-				double := false
-				for _, s := range subs {
-					a := s.assignment()
-					sizes = append(sizes, len(a))
-					for _, p := range a {
-						double = double || seen[p]
-						seen[p] = true
-					}
-				}
-				slices.Sort(sizes)
-				if slices.Equal(sizes, want) && !double {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("assignment sizes %v (double %v), want %v", sizes, double, want)
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
+			testkit.Eventually(t, fairShares(subs, 6, want...))
 			// Redis agrees: every partition has one owner, a live member.
 			dt, err := e.s.Admin.DescribeTopic(e.ctx, &sluicev1.DescribeTopicRequest{Topic: topic})
 			if err != nil || len(dt.GetGroups()) != 1 {
@@ -227,7 +207,6 @@ func TestTopicRebalance(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := map[string]bool{}
-		deadline := time.After(10 * time.Second)
 		defer func() {
 			if t.Failed() {
 				dt, _ := e.s.Admin.DescribeTopic(e.ctx, &sluicev1.DescribeTopicRequest{Topic: topic})
@@ -243,7 +222,7 @@ func TestTopicRebalance(t *testing.T) {
 		// subs[0] is on the other replica, subs[1] on e's: each acks through
 		// the replica it is not on.
 		ackVia := []*env{e, other}
-		for len(got) < len(events) {
+		testkit.Progress(t, len(events), func() int {
 			for i, s := range subs {
 				select {
 				case m := <-s.msgs:
@@ -254,12 +233,11 @@ func TestTopicRebalance(t *testing.T) {
 					if st := ackVia[i].ack(m.GetAckId()); st[0] != sluicev1.AckStatus_ACK_STATUS_ACKED {
 						t.Errorf("ack: %v", st)
 					}
-				case <-time.After(10 * time.Millisecond):
-				case <-deadline:
-					t.Fatalf("received %d of %d", len(got), len(events))
+				default:
 				}
 			}
-		}
+			return len(got)
+		})
 		for i, id := range pr.GetIds() {
 			if !got[streams.PartitionStream(topic, int(pr.GetPartitions()[i]))+"/"+id] {
 				t.Fatalf("%s not delivered", id)
@@ -282,19 +260,27 @@ func TestTopicRebalance(t *testing.T) {
 // TestTopicPerKeyOrder: subscriptions join and leave while keyed events
 // flow; every event arrives, and each key's events arrive in publish order
 // (first deliveries; a subscription that leaves with unacked messages may
-// cause a redelivery, which is counted).
+// cause a redelivery, which is counted). Each change of membership waits
+// until the previous one has settled (every member delivers its share) and
+// more events have arrived since, so the changes happen mid-stream however
+// fast the machine is; the publisher runs until the last one has settled.
 func TestTopicPerKeyOrder(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{})
 		topic, group := name(t, "topic"), name(t, "group")
-		e.createTopic(topic, 4)
-		const keys, rounds = 16, 400
+		const partitions, keys = 4, 16
+		e.createTopic(topic, partitions)
 
 		type rec struct{ key, seq int }
 		var mu sync.Mutex
 		var log []rec
 		seen := map[rec]bool{}
 		dups := 0
+		received := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(log)
+		}
 		worker := func() *sub {
 			s := e.subscribe(&sluicev1.SubscribeRequest{Topic: topic, Group: group, Start: earliest()})
 			go func() {
@@ -325,49 +311,65 @@ func TestTopicPerKeyOrder(t *testing.T) {
 			return s
 		}
 
-		first := worker()
-		publishDone := make(chan error, 1)
+		// A round of one event per key whenever fewer than 20 rounds are
+		// unreceived (so events keep flowing, but a slow machine does not
+		// pile up a backlog), until stop; then the number of rounds.
+		stop := make(chan struct{})
+		type result struct {
+			rounds int
+			err    error
+		}
+		published := make(chan result, 1)
 		go func() {
-			for r := range rounds {
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for r := 0; ; {
+				select {
+				case <-stop:
+					published <- result{r, nil}
+					return
+				case <-tick.C:
+				}
+				if r*keys-received() >= 20*keys {
+					continue
+				}
 				var events []*sluicev1.Event
 				for k := range keys {
 					events = append(events, keyed(fmt.Sprintf("key-%d", k), fmt.Sprintf("%d/%d", k, r)))
 				}
 				if _, err := e.s.Pub.Publish(e.ctx, &sluicev1.PublishRequest{Topic: topic, Events: events}); err != nil {
-					publishDone <- err
+					published <- result{r, err}
 					return
 				}
-				time.Sleep(10 * time.Millisecond)
+				r++
 			}
-			publishDone <- nil
 		}()
-		time.Sleep(500 * time.Millisecond)
-		worker()
-		time.Sleep(time.Second)
-		worker()
-		time.Sleep(1500 * time.Millisecond)
-		first.cancel() // leaves mid-stream
-		select {
-		case err := <-publishDone:
-			t.Fatalf("publishing ended before the last rebalance (%v): make it longer", err)
-		default:
+		subs := []*sub{worker()}
+		settle := func(shares ...int) {
+			t.Helper()
+			testkit.Eventually(t, fairShares(subs, partitions, shares...))
+			n := received()
+			testkit.Eventually(t, func() error {
+				if got := received(); got < n+10*keys {
+					return fmt.Errorf("received %d, want %d: events stopped arriving after the assignment %v", got, n+10*keys, shares)
+				}
+				return nil
+			})
 		}
-		if err := <-publishDone; err != nil {
-			t.Fatal(err)
+		settle(4)
+		subs = append(subs, worker())
+		settle(2, 2)
+		subs = append(subs, worker())
+		settle(1, 1, 2)
+		subs[0].cancel() // leaves mid-stream
+		subs = subs[1:]
+		settle(2, 2)
+		close(stop)
+		res := testkit.Recv(t, published, "end of publishing")
+		if res.err != nil {
+			t.Fatal(res.err)
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			mu.Lock()
-			n := len(log)
-			mu.Unlock()
-			if n == keys*rounds {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("received %d of %d", n, keys*rounds)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		testkit.Progress(t, res.rounds*keys, received)
 		mu.Lock()
 		defer mu.Unlock()
 		next := make([]int, keys)
@@ -377,6 +379,30 @@ func TestTopicPerKeyOrder(t *testing.T) {
 			}
 			next[r.key]++
 		}
-		t.Logf("%d events, %d keys, in order per key; %d redeliveries", keys*rounds, keys, dups)
+		t.Logf("%d events, %d keys, in order per key; %d redeliveries", res.rounds*keys, keys, dups)
 	})
+}
+
+// fairShares checks that subs deliver disjoint sets of partitions of the
+// given sizes (in any order), covering all of them.
+func fairShares(subs []*sub, partitions int, sizes ...int) func() error {
+	return func() error {
+		var got []int
+		held := map[int32]bool{}
+		for _, s := range subs {
+			a := s.assignment()
+			got = append(got, len(a))
+			for _, p := range a {
+				if held[p] {
+					return fmt.Errorf("partition %d delivered by two subscriptions", p)
+				}
+				held[p] = true
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, sizes) || len(held) != partitions {
+			return fmt.Errorf("assignment sizes %v over %d partitions, want %v over %d", got, len(held), sizes, partitions)
+		}
+		return nil
+	}
 }

@@ -22,7 +22,7 @@ import (
 // and nothing is written. A new string field fails the test until its base
 // request below sets it (and so until the handler is shown to check it).
 func TestInvalidUTF8(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b testredis.Backend) {
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
 		e := newEnv(t, b, daemon.Config{DescriptorSet: "../gen/sluice.binpb"})
 		full := &sluicev1.Event{Type: "demo.v1.Ping", Version: "v1", ContentType: "application/octet-stream",
 			Headers: map[string]string{"h": "v"}, Key: "k", IdempotencyKey: "i",
