@@ -313,7 +313,7 @@ func TestMaxInFlightHoldsBackDelivery(t *testing.T) {
 		testkit.WaitFor(t, "subscription", func() bool { return sub.Consumer() != "" })
 		publishOrders(t, client.NewPublisher(s.Conn), stream, 10)
 		testkit.WaitFor(t, "3 delivered", func() bool { return r.Client.XPending(t.Context(), stream, group).Val().Count == 3 })
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // a window for a fourth delivery to show; it can only miss one, not invent one
 		if n := r.Client.XPending(t.Context(), stream, group).Val().Count; n != 3 {
 			t.Fatalf("%d delivered while the handler holds 3", n)
 		}

@@ -1,6 +1,7 @@
 package streams_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/streams"
 )
@@ -86,40 +88,41 @@ func TestTopicMemberCutOffStopsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	waitAssigned := func(s *streams.TopicSub, want []int, within time.Duration) time.Time {
-		t.Helper()
-		deadline := time.Now().Add(within)
-		for !slices.Equal(s.Assignment(), want) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s holds %v after %v, want %v", s.Member(), s.Assignment(), within, want)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		return time.Now()
-	}
-	waitAssigned(a, []int{0, 1}, 5*time.Second)
+	testkit.WaitFor(t, "a to hold both partitions", func() bool { return slices.Equal(a.Assignment(), []int{0, 1}) })
 	opts.Consumer = "b"
 	b, err := direct.SubscribeTopic(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(a.Assignment()) != 1 || len(b.Assignment()) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no rebalance: a %v, b %v", a.Assignment(), b.Assignment())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitFor(t, "a partition each", func() bool { return len(a.Assignment()) == 1 && len(b.Assignment()) == 1 })
 
+	// From the cut on, watch both: b must not deliver a partition that a
+	// still delivers, and a stops before b takes over.
 	cutAt := time.Now()
 	px.cut()
-	stopped := waitAssigned(a, []int{}, 10*time.Second)
-	took := waitAssigned(b, []int{0, 1}, 15*time.Second)
+	var stopped, took time.Time
+	testkit.Eventually(t, func() error {
+		as, bs := a.Assignment(), b.Assignment()
+		now := time.Now()
+		for _, p := range bs {
+			if slices.Contains(as, p) {
+				t.Fatalf("partition %d delivered by a %v and b %v at once, %v after the cut", p, as, bs, now.Sub(cutAt))
+			}
+		}
+		if stopped.IsZero() && len(as) == 0 {
+			stopped = now
+		}
+		if took.IsZero() && slices.Equal(bs, []int{0, 1}) {
+			took = now
+		}
+		if stopped.IsZero() || took.IsZero() {
+			return fmt.Errorf("a holds %v, b holds %v", as, bs)
+		}
+		return nil
+	})
 	t.Logf("cut off: a stopped after %v, b took over after %v", stopped.Sub(cutAt), took.Sub(cutAt))
-	// a stops 4 s after its last renewal began, b can take over 6 s after
-	// it ended: a second is a safe margin for scheduling noise.
-	if took.Sub(stopped) < time.Second {
-		t.Fatalf("b took a's partition %v after the cut, only %v after a stopped", took.Sub(cutAt), took.Sub(stopped))
+	if !stopped.Before(took) {
+		t.Fatalf("b took a's partition %v after the cut, before a stopped (%v)", took.Sub(cutAt), stopped.Sub(cutAt))
 	}
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 )
 
@@ -216,16 +217,10 @@ func crash(t *testing.T, onTopic bool) {
 	pub := client.NewPublisher(conn, client.WithPublishRetryFor(5*time.Second))
 	if onTopic {
 		admin := sluicev1.NewAdminServiceClient(conn)
-		for {
+		testkit.Eventually(t, func() error { // sluiced is starting
 			_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Topic: topic, Partitions: partitions})
-			if err == nil {
-				break
-			}
-			if t.Context().Err() != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(50 * time.Millisecond) // sluiced is starting
-		}
+			return err
+		})
 	}
 
 	// Publishers: batches of events with idempotency keys; a batch whose
@@ -310,18 +305,20 @@ func crash(t *testing.T, onTopic bool) {
 	stopPublishing()
 	pubs.Wait()
 
-	// Drain: wait until the group has consumed and settled everything.
-	deadline := time.Now().Add(2 * time.Minute)
+	// Drain: wait until the group has consumed and settled everything
+	// (messages held by killed workers come back after their deadline, and
+	// poison ones are retried to the dead-letter stream: minutes, not the
+	// usual wait).
 	for _, name := range streamNames {
-		for {
+		err := testkit.Poll(max(testkit.Wait, 2*time.Minute), func() error {
 			groups, err := rc.XInfoGroups(t.Context(), name).Result()
-			if err == nil && len(groups) == 1 && groups[0].Pending == 0 && groups[0].Lag == 0 {
-				break
+			if err != nil || len(groups) != 1 || groups[0].Pending != 0 || groups[0].Lag != 0 {
+				return fmt.Errorf("group did not drain on %s: %+v %v", name, groups, err)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("group did not drain on %s: %+v %v", name, groups, err)
-			}
-			time.Sleep(100 * time.Millisecond)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 	for _, w := range workers {

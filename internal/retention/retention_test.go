@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sluice-io/sluice/internal/metrics"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/streams"
 )
@@ -95,18 +96,16 @@ func publish(t *testing.T, s *streams.Store, stream string, n int) []string {
 }
 
 func TestMaxLengthOnPublish(t *testing.T) {
-	for _, b := range testredis.Backends {
-		t.Run(b.Name, func(t *testing.T) {
-			r := b.Start(t)
-			c := &Config{Default: Policy{MaxLength: 100}}
-			s := newStore(t, r, c)
-			publish(t, s, "capped", 2000)
-			// Approximate: whole radix-tree nodes go, so a little more stays.
-			if n := r.Client.XLen(t.Context(), "capped").Val(); n < 100 || n > 300 {
-				t.Fatalf("XLEN = %d after 2000 publishes capped at ~100", n)
-			}
-		})
-	}
+	testredis.ForEach(t, func(t *testing.T, b testredis.Backend) {
+		r := b.Start(t)
+		c := &Config{Default: Policy{MaxLength: 100}}
+		s := newStore(t, r, c)
+		publish(t, s, "capped", 2000)
+		// Approximate: whole radix-tree nodes go, so a little more stays.
+		if n := r.Client.XLen(t.Context(), "capped").Val(); n < 100 || n > 300 {
+			t.Fatalf("XLEN = %d after 2000 publishes capped at ~100", n)
+		}
+	})
 }
 
 // Age-based trimming keeps what a group has not received or still has
@@ -120,7 +119,11 @@ func TestConsumerSafeTrimming(t *testing.T) {
 	r.Client.XGroupCreate(ctx, "safe", "g", "0")
 	r.Client.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "c", Streams: []string{"safe", ">"}, Count: 2, Block: -1})
 	r.Client.XAck(ctx, "safe", "g", ids[0]) // entry 2 stays pending; 3..5 not received
-	time.Sleep(5 * time.Millisecond)
+	last, err := streams.ParseID(ids[len(ids)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, "the entries to be older than MaxAge", func() bool { return time.Since(last.Time()) > 2*c.Default.MaxAge })
 	tr := &Trimmer{Config: c, Store: s, Log: slog.New(slog.DiscardHandler)}
 	if err := tr.Once(ctx); err != nil {
 		t.Fatal(err)
