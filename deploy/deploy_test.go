@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -24,6 +25,7 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/auth"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 )
@@ -82,24 +84,22 @@ func exported(t *testing.T) string {
 		t.Fatal(err)
 	}
 	s.Sub.Ack(ctx, &sluicev1.AckRequest{AckIds: []string{first.GetAckId()}})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var body string
+	testkit.Eventually(t, func() error {
 		res, err := http.Get("http://" + s.MetricsAddr + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		body := string(b)
+		body = string(b)
 		if strings.Contains(body, "sluice_trimmed_unreceived_total{") && strings.Contains(body, `reason="max_deliveries"`) &&
 			strings.Contains(body, "sluice_group_lag{") && strings.Contains(body, "sluice_stale_settlements_total{") {
-			return body
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("workload did not show up in /metrics:\n%s", body)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return fmt.Errorf("workload did not show up in /metrics:\n%s", body)
+	})
+	return body
 }
 
 func families(body string) map[string]bool {
