@@ -120,3 +120,20 @@ func (s *Store) Read(ctx context.Context, stream string, after ID, count int, fn
 		}
 	}
 }
+
+// LastID returns the ID of the stream's newest entry, or 0-0 when the stream
+// is empty or missing.
+func (s *Store) LastID(ctx context.Context, stream string) (ID, error) {
+	return lastID(ctx, s.rdb, stream)
+}
+
+func lastID(ctx context.Context, c redis.UniversalClient, stream string) (ID, error) {
+	msgs, err := c.XRevRangeN(ctx, stream, "+", "-", 1).Result()
+	if err != nil {
+		return ID{}, classify(err)
+	}
+	if len(msgs) == 0 {
+		return ID{}, nil
+	}
+	return ParseID(msgs[0].ID)
+}
