@@ -218,10 +218,7 @@ func (d *dispatcher) deliver(g *GroupSub, batch []Delivery) {
 		for i, dl := range batch {
 			items[i] = settleItem{ID: dl.ID, Attempt: dl.Attempt}
 		}
-		if _, err := d.s.settle(ctx, d.key, opNack, "", items); err != nil {
-			d.s.log.Warn("could not give back messages read for a closed subscription; they are redelivered after their deadline",
-				"stream", d.key.stream, "group", d.key.group, "count", len(items), "err", err)
-		}
+		d.releaseHeld(ctx, items)
 		return
 	}
 	for i := range batch {
@@ -234,7 +231,7 @@ func (d *dispatcher) deliver(g *GroupSub, batch []Delivery) {
 		g.inflight++
 	}
 	d.mu.Unlock()
-	g.push(batch)
+	g.box.push(batch)
 }
 
 func (d *dispatcher) release(ids []ID) {
@@ -274,20 +271,21 @@ func (d *dispatcher) remove(g *GroupSub) (items []settleItem, ok bool) {
 		}
 	}
 	d.mu.Unlock()
-	g.end(ErrClosed)
+	g.box.end(ErrClosed)
 	d.kick()
 	return items, true
 }
 
-// releaseHeld makes items claimable now (a nack without delay, fenced by
-// attempt, so nothing delivered elsewhere since is touched) and has the
-// dispatcher offer them to its remaining subscriptions.
-func (s *Store) releaseHeld(ctx context.Context, d *dispatcher, items []settleItem) {
+// releaseHeld makes items, held by or read for a subscription that closed,
+// claimable now (a nack without delay, fenced by attempt, so nothing
+// delivered elsewhere since is touched) and offers them to the remaining
+// subscriptions at once.
+func (d *dispatcher) releaseHeld(ctx context.Context, items []settleItem) {
 	if len(items) == 0 {
 		return
 	}
-	if _, err := s.settle(ctx, d.key, opNack, "", items); err != nil {
-		s.log.Warn("could not release messages of a closed subscription; they will be redelivered after their deadline",
+	if err := d.s.settleBatches(ctx, opNack, "", []*settleBatch{{key: d.key, items: items}}, false); err != nil {
+		d.s.log.Warn("could not release messages of a closed subscription; they will be redelivered after their deadline",
 			"stream", d.key.stream, "group", d.key.group, "count", len(items), "err", err)
 		return
 	}
@@ -327,12 +325,12 @@ func (d *dispatcher) stop(err error) {
 	clear(d.held)
 	d.mu.Unlock()
 	for _, g := range subs {
-		g.end(err)
+		g.box.end(err)
 	}
 	if len(items) > 0 && !errors.Is(err, ErrGroupDeleted) {
 		ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 		defer cancel()
-		d.s.releaseHeld(ctx, d, items)
+		d.releaseHeld(ctx, items)
 	}
 }
 

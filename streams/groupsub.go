@@ -3,7 +3,6 @@ package streams
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -43,10 +42,7 @@ type GroupSub struct {
 	inflight int
 	removed  bool
 
-	mu     sync.Mutex
-	queue  []Delivery
-	err    error
-	notify chan struct{} // cap 1: queue grew or err was set
+	box mailbox
 }
 
 // Consumer is the subscription's consumer name.
@@ -56,23 +52,7 @@ func (g *GroupSub) Consumer() string { return g.consumer }
 // returns ctx.Err() when ctx ends, ErrClosed when the Store closes and
 // ErrGroupDeleted when the group disappeared.
 func (g *GroupSub) Next(ctx context.Context) ([]Delivery, error) {
-	for {
-		g.mu.Lock()
-		q, err := g.queue, g.err
-		g.queue = nil
-		g.mu.Unlock()
-		if len(q) > 0 {
-			return q, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		select {
-		case <-g.notify:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+	return g.box.next(ctx)
 }
 
 // Sent tells the subscription that ds reached the client. The ack deadline
@@ -92,8 +72,7 @@ func (g *GroupSub) Sent(ctx context.Context, ds []Delivery) error {
 	if len(late) == 0 {
 		return nil
 	}
-	_, err := g.d.s.settle(ctx, g.d.key, opExtend, "", late)
-	return err
+	return g.d.s.settleBatches(ctx, opExtend, "", []*settleBatch{{key: g.d.key, items: late}}, false)
 }
 
 // Close ends the subscription. The messages it held and did not settle
@@ -112,12 +91,11 @@ func (g *GroupSub) Close() {
 	g.d.waitStep(g)
 	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 	defer cancel()
-	g.d.s.releaseHeld(ctx, g.d, held)
+	g.d.releaseHeld(ctx, held)
 	if !g.ephemeral {
 		return
 	}
-	err := delIdleConsumerScript.Run(ctx, g.d.s.rdb, []string{g.d.key.stream, waitsKey(g.d.key.stream)}, g.d.key.group, g.consumer).Err()
-	if err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
+	if _, err := g.d.deleteIdleConsumer(ctx, g.consumer); err != nil {
 		g.d.s.log.Debug("could not delete ephemeral consumer", "consumer", g.consumer, "err", err)
 	}
 }
@@ -137,34 +115,6 @@ func (g *GroupSub) holding() int {
 	return g.inflight
 }
 
-// push queues ds, which the subscription then owns.
-func (g *GroupSub) push(ds []Delivery) {
-	g.mu.Lock()
-	if len(g.queue) == 0 {
-		g.queue = ds // the common case: Next took everything before
-	} else {
-		g.queue = append(g.queue, ds...)
-	}
-	g.mu.Unlock()
-	g.signal()
-}
-
-func (g *GroupSub) end(err error) {
-	g.mu.Lock()
-	if g.err == nil {
-		g.err = err
-	}
-	g.mu.Unlock()
-	g.signal()
-}
-
-func (g *GroupSub) signal() {
-	select {
-	case g.notify <- struct{}{}:
-	default:
-	}
-}
-
 // SubscribeGroup joins a consumer group that must exist (see EnsureGroup).
 // All subscriptions of one stream and group in this process share one
 // dispatcher, which reads for one consumer at a time in turn, each time at
@@ -178,7 +128,7 @@ func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 		return nil, err
 	}
 	g := &GroupSub{consumer: o.Consumer, max: o.MaxInFlight, policy: o.Policy, ephemeral: o.Ephemeral,
-		notify: make(chan struct{}, 1)}
+		box: newMailbox()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

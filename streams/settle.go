@@ -77,8 +77,8 @@ func (s *Store) Reject(ctx context.Context, refs []Ref, reason string) ([]Result
 // settleRefs runs settleScript once per stream and group, all pipelined in
 // one round trip, then frees the local credit of what was settled.
 func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs []Ref) ([]Result, error) {
-	batches, err := s.settleBatches(ctx, op, reason, refs, false)
-	if err != nil {
+	batches := batchRefs(refs)
+	if err := s.settleBatches(ctx, op, reason, batches, false); err != nil {
 		return nil, err
 	}
 	out := make([]Result, len(refs))
@@ -101,8 +101,8 @@ type Tally struct {
 // then costs Redis one multi-ID XACK instead of one XACK per ID, and the
 // call carries only the IDs (see ackCurrentScript).
 func (s *Store) AckCount(ctx context.Context, refs []Ref) ([]Tally, error) {
-	batches, err := s.settleBatches(ctx, opAck, "", refs, true)
-	if err != nil {
+	batches := batchRefs(refs)
+	if err := s.settleBatches(ctx, opAck, "", batches, true); err != nil {
 		return nil, err
 	}
 	out := make([]Tally, len(batches))
@@ -137,10 +137,9 @@ type settleBatch struct {
 	done  int
 }
 
-// settleBatches settles refs, one script call per stream and group, all in
-// one pipeline. With counts, acks of one shared fence go to ackCurrentScript
-// first, and to ackScript only if their fence was not current.
-func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, refs []Ref, counts bool) ([]*settleBatch, error) {
+// batchRefs groups refs by stream and group, in the order they first
+// appear.
+func batchRefs(refs []Ref) []*settleBatch {
 	var batches []*settleBatch
 	byKey := make(map[groupKey]*settleBatch)
 	for i, r := range refs {
@@ -157,6 +156,15 @@ func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, r
 		b.idx = append(b.idx, i)
 		b.items = append(b.items, settleItem{ID: r.ID, Attempt: r.Attempt, Wait: r.Wait, Fence: r.Fence})
 	}
+	return batches
+}
+
+// settleBatches settles each batch's items with op and fills in its
+// results: one script call per batch, all in one pipeline, then frees the
+// local credit of what was settled. With counts, acks of one shared fence go
+// to ackCurrentScript first, and to ackScript only if their fence was not
+// current.
+func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, batches []*settleBatch, counts bool) error {
 	calls := make([]scriptCall, len(batches))
 	for i, b := range batches {
 		if fence, ok := sharedFence(b.items); ok && fence != 0 && counts && op == opAck {
@@ -166,7 +174,7 @@ func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, r
 		}
 	}
 	if err := s.runScripts(ctx, calls); err != nil {
-		return nil, classify(err)
+		return classify(err)
 	}
 	// Batches whose fence was not current any more are checked one by one.
 	var again []scriptCall
@@ -177,7 +185,7 @@ func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, r
 		}
 		n, err := calls[i].cmd.Int64()
 		if err != nil || n < -1 || n > int64(len(b.items)) {
-			return nil, fmt.Errorf("streams: unexpected ack reply %d: %v", n, err)
+			return fmt.Errorf("streams: unexpected ack reply %d: %v", n, err)
 		}
 		if n == -1 {
 			again = append(again, settleCall(b.key, op, reason, b.items))
@@ -188,7 +196,7 @@ func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, r
 	}
 	if len(again) > 0 {
 		if err := s.runScripts(ctx, again); err != nil {
-			return nil, classify(err)
+			return classify(err)
 		}
 		for j, i := range againFor {
 			calls[i] = again[j]
@@ -198,27 +206,13 @@ func (s *Store) settleBatches(ctx context.Context, op settleOp, reason string, r
 		if calls[i].script != ackCurrentScript {
 			res, err := settleResults(calls[i].cmd, len(b.items))
 			if err != nil {
-				return nil, err
+				return err
 			}
 			b.res = res
 		}
 		s.afterSettle(b.key, op, b.items)
 	}
-	return batches, nil
-}
-
-// settle is settleRefs for one stream and group.
-func (s *Store) settle(ctx context.Context, key groupKey, op settleOp, reason string, items []settleItem) ([]Result, error) {
-	calls := []scriptCall{settleCall(key, op, reason, items)}
-	if err := s.runScripts(ctx, calls); err != nil {
-		return nil, classify(err)
-	}
-	res, err := settleResults(calls[0].cmd, len(items))
-	if err != nil {
-		return nil, err
-	}
-	s.afterSettle(key, op, items)
-	return res, nil
+	return nil
 }
 
 // settleCall settles items with op: acks, the common case, have a script

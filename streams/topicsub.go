@@ -57,14 +57,11 @@ type TopicSub struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the coordinator ended
 
+	box mailbox // deliveries of every partition; marked when assigned changes
+
 	mu       sync.Mutex
 	parts    map[int]*partition
-	queue    []Delivery
-	err      error
-	assigned []int  // partitions delivering (not draining), ascending
-	version  uint64 // bumped when assigned changes
-	seen     uint64 // version Next last reported
-	notify   chan struct{}
+	assigned []int // partitions delivering (not draining), ascending
 }
 
 type partition struct {
@@ -92,7 +89,7 @@ func (s *Store) SubscribeTopic(o TopicOptions) (*TopicSub, error) {
 		member: o.Consumer + "#" + hex.EncodeToString(b[:]),
 		done:   make(chan struct{}),
 		parts:  make(map[int]*partition),
-		notify: make(chan struct{}, 1),
+		box:    newMailbox(),
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,24 +115,7 @@ func (t *TopicSub) Member() string { return t.member }
 // from. It returns ctx.Err() when ctx ends, ErrClosed when the Store closes,
 // and ErrGroupDeleted when a partition's group disappeared.
 func (t *TopicSub) Next(ctx context.Context) ([]Delivery, error) {
-	for {
-		t.mu.Lock()
-		q, err, changed := t.queue, t.err, t.version != t.seen
-		t.queue = nil
-		t.seen = t.version
-		t.mu.Unlock()
-		if len(q) > 0 || changed {
-			return q, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		select {
-		case <-t.notify:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+	return t.box.next(ctx)
 }
 
 // Assignment returns the partitions the subscription delivers from now,
@@ -171,22 +151,6 @@ func (t *TopicSub) Sent(ctx context.Context, ds []Delivery) error {
 func (t *TopicSub) Close() {
 	t.cancel()
 	<-t.done
-}
-
-func (t *TopicSub) end(err error) {
-	t.mu.Lock()
-	if t.err == nil {
-		t.err = err
-	}
-	t.mu.Unlock()
-	t.signal()
-}
-
-func (t *TopicSub) signal() {
-	select {
-	case t.notify <- struct{}{}:
-	default:
-	}
 }
 
 // run is the coordinator: heartbeats, starts and stops partitions, and on
@@ -230,7 +194,7 @@ func (t *TopicSub) run() {
 		idle, err := t.apply(owned, drop)
 		if err != nil {
 			if t.ctx.Err() == nil {
-				t.end(err)
+				t.box.end(err)
 			}
 			t.leave()
 			return
@@ -356,19 +320,22 @@ func (t *TopicSub) forward(ctx context.Context, part *partition) {
 		ds, err := part.g.Next(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
-				t.end(err) // the group disappeared, or the Store is closing
+				t.box.end(err) // the group disappeared, or the Store is closing
 			}
 			return
 		}
 		for i := range ds {
 			ds[i].Partition = part.n
 		}
+		// stopPartition waits for this goroutine before it drops what the
+		// partition queued, so a partition replaced meanwhile is the only
+		// case to check.
 		t.mu.Lock()
-		if t.parts[part.n] == part {
-			t.queue = append(t.queue, ds...)
-		}
+		current := t.parts[part.n] == part
 		t.mu.Unlock()
-		t.signal()
+		if current {
+			t.box.push(ds)
+		}
 	}
 }
 
@@ -376,9 +343,7 @@ func (t *TopicSub) forward(ctx context.Context, part *partition) {
 func (t *TopicSub) stopPartition(part *partition) {
 	part.cancel()
 	<-part.done
-	t.mu.Lock()
-	t.queue = slices.DeleteFunc(t.queue, func(d Delivery) bool { return d.Partition == part.n })
-	t.mu.Unlock()
+	t.box.drop(func(d *Delivery) bool { return d.Partition == part.n })
 	part.g.Close()
 }
 
@@ -395,9 +360,7 @@ func (t *TopicSub) stopAll() {
 	for _, part := range parts {
 		<-part.done
 	}
-	t.mu.Lock()
-	t.queue = nil
-	t.mu.Unlock()
+	t.box.drop(func(*Delivery) bool { return true })
 	for _, part := range parts {
 		part.g.Close()
 	}
@@ -452,7 +415,6 @@ func (t *TopicSub) rebalanceCredit() {
 	changed := !slices.Equal(assigned, t.assigned)
 	if changed {
 		t.assigned = assigned
-		t.version++
 	}
 	t.mu.Unlock()
 	if len(active) > 0 {
@@ -462,7 +424,7 @@ func (t *TopicSub) rebalanceCredit() {
 		}
 	}
 	if changed {
-		t.signal()
+		t.box.mark()
 	}
 }
 
@@ -474,5 +436,5 @@ func (t *TopicSub) leave() {
 		t.s.log.Warn("topic subscription could not give up its partitions; they move when the lease expires",
 			"topic", t.o.Topic, "group", t.o.Group, "member", t.member, "lease", topicLease, "err", err)
 	}
-	t.end(ErrClosed)
+	t.box.end(ErrClosed)
 }

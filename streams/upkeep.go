@@ -3,6 +3,8 @@ package streams
 import (
 	"context"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // sweepEvery is how often a dispatcher looks for idle consumers.
@@ -45,8 +47,7 @@ func (d *dispatcher) sweep(ctx context.Context) {
 		if c.Pending > 0 || idle < d.s.idleConsumerTTL || live[c.Name] {
 			continue
 		}
-		n, err := delIdleConsumerScript.Run(ctx, d.s.rdb, []string{d.key.stream, waitsKey(d.key.stream)}, d.key.group, c.Name).Int64()
-		if err == nil && n >= 0 {
+		if deleted, err := d.deleteIdleConsumer(ctx, c.Name); err == nil && deleted {
 			d.s.log.Info("deleted idle consumer", "stream", d.key.stream, "group", d.key.group,
 				"consumer", c.Name, "idle", idle.Round(time.Millisecond))
 			delete(seen, c.Name)
@@ -65,6 +66,21 @@ func (d *dispatcher) afterRead(ctx context.Context, g *GroupSub) {
 	gone := g.removed && g.ephemeral
 	d.mu.Unlock()
 	if gone {
-		_ = delIdleConsumerScript.Run(ctx, d.s.rdb, []string{d.key.stream, waitsKey(d.key.stream)}, d.key.group, g.consumer).Err()
+		_, _ = d.deleteIdleConsumer(ctx, g.consumer)
 	}
+}
+
+// deleteIdleConsumer deletes consumer from the group unless it holds
+// pending entries (see del_idle_consumer.lua); deleted is false if it does.
+// A group or stream that is gone is not an error (the consumer went with
+// it), and deletes nothing.
+func (d *dispatcher) deleteIdleConsumer(ctx context.Context, consumer string) (deleted bool, err error) {
+	n, err := delIdleConsumerScript.Run(ctx, d.s.rdb, []string{d.key.stream, waitsKey(d.key.stream)}, d.key.group, consumer).Int64()
+	if redis.HasErrorPrefix(err, "NOGROUP") {
+		return false, nil
+	}
+	if err != nil {
+		return false, classify(err)
+	}
+	return n >= 0, nil
 }
