@@ -1,7 +1,7 @@
 -- publish: appends events, skipping those whose idempotency key was seen
 -- within the window, and returns every event's entry ID (the original one
 -- for duplicates). KEYS[2] on are the idempotency keys.
--- Events, from ARGV[3] on: the index of the event's key in KEYS (0: none),
+-- Events, from ARGV[3] on: the index in KEYS of the event's key (2 or more; 0: none),
 -- its field count, its fields.
 -- Reply: the entry IDs, in event order.
 local stream = KEYS[1]
