@@ -2,9 +2,6 @@ package server
 
 import (
 	"context"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // Permission is what a caller wants to do with a stream.
@@ -34,11 +31,3 @@ type allowAll struct{}
 
 func (allowAll) Allow(context.Context, Permission, string, string) error { return nil }
 func (allowAll) OpenSubscription(context.Context) (func(), error)        { return func() {}, nil }
-
-var limitRejections = promauto.NewCounterVec(prometheus.CounterOpts{
-	Name: "sluice_limit_rejections_total",
-	Help: "Requests refused because they exceeded a limit, by limit.",
-}, []string{"limit"})
-
-// CountLimit counts one request refused for exceeding limit.
-func CountLimit(limit string) { limitRejections.WithLabelValues(limit).Inc() }

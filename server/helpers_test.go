@@ -36,7 +36,6 @@ func newEnv(t *testing.T, b testredis.Backend, cfg daemon.Config) *env {
 	return &env{t: t, r: r, s: testserver.Start(t, r.URL, cfg), ctx: t.Context()}
 }
 
-
 var nameCounter atomic.Int64
 
 // name returns a stream or group name unique to this test.

@@ -246,7 +246,8 @@ func TestCallLogLines(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelDebug, slog.LevelInfo} {
 		t.Run(level.String(), func(t *testing.T) {
 			var out syncBuffer
-			s := startServerWith(t, r, daemon.Config{Logger: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: level}))})
+			s := startServerWith(t, r, daemon.Config{MetricsListen: "127.0.0.1:0",
+				Logger: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: level}))})
 			stream := name(t, "log")
 			if _, err := s.Pub.Publish(t.Context(), &sluicev1.PublishRequest{Stream: stream, Events: []*sluicev1.Event{ev("A", "1")}}); err != nil {
 				t.Fatal(err)
@@ -272,7 +273,15 @@ func TestCallLogLines(t *testing.T) {
 				}
 			}
 			if level == slog.LevelInfo {
-				time.Sleep(200 * time.Millisecond) // the cancelled Subscribe ends meanwhile
+				// The cancelled Subscribe has ended (and would have logged)
+				// once this server counts it as handled.
+				testkit.Eventually(t, func() error {
+					labels := `grpc_code="Canceled",grpc_method="Subscribe",grpc_service="sluice.v1.SubscriberService",grpc_type="server_stream"`
+					if v := metricValue(scrape(t, s), "grpc_server_handled_total", labels); v != 1 {
+						return fmt.Errorf("cancelled Subscribe calls handled: %v, want 1", v)
+					}
+					return nil
+				})
 				if n := len(out.lines("finished call")); n != 1 {
 					t.Fatalf("%d call lines at info level, want only the invalid call's: %v", n, out.lines("finished call"))
 				}

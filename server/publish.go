@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
-	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/internal/tracing"
 	"github.com/sluice-io/sluice/streams"
 )
@@ -46,7 +45,7 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 		return nil, invalid("events", "no events: send at least one")
 	}
 	if n > s.maxBatch {
-		CountLimit("batch")
+		s.metrics.Refused("batch")
 		return nil, invalid("events", "%d events in one request; the limit is %d, split the batch", n, s.maxBatch)
 	}
 	events := make([]streams.Event, n)
@@ -80,8 +79,8 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	metrics.PublishTime.Observe(time.Since(start).Seconds())
-	metrics.Published.WithLabelValues(metrics.Stream(req.GetStream())).Add(float64(len(ids)))
+	s.metrics.PublishTime.Observe(time.Since(start).Seconds())
+	s.metrics.Published.WithLabelValues(s.metrics.Stream(req.GetStream())).Add(float64(len(ids)))
 	return &sluicev1.PublishResponse{Ids: ids, Replicas: int32(replicas)}, nil
 }
 
@@ -161,7 +160,7 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 			ct = ContentTypeJSON
 		}
 		if len(data.Json) > s.maxPayloadBytes {
-			CountLimit("payload_bytes")
+			s.metrics.Refused("payload_bytes")
 			return bad("json", "%d bytes; the limit is %d", len(data.Json), s.maxPayloadBytes)
 		}
 		if !utf8.ValidString(data.Json) {
@@ -194,7 +193,7 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		}
 	}
 	if len(payload) > s.maxPayloadBytes {
-		CountLimit("payload_bytes")
+		s.metrics.Refused("payload_bytes")
 		return bad("payload", "%d bytes; the limit is %d", len(payload), s.maxPayloadBytes)
 	}
 	*out = streams.Event{

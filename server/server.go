@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/schema"
 	"github.com/sluice-io/sluice/streams"
 )
@@ -52,6 +53,7 @@ type Server struct {
 	log             *slog.Logger
 	maxPayloadBytes int
 	maxBatch        int
+	metrics         *metrics.Metrics
 }
 
 // Option configures a Server.
@@ -88,6 +90,18 @@ func WithAckKey(key []byte) Option {
 			return errors.New("server: the ack key needs at least 16 bytes")
 		}
 		s.ackKey = key
+		return nil
+	}
+}
+
+// WithMetrics sets the metrics the server counts in. Default: metrics of
+// its own, registered nowhere.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(s *Server) error {
+		if m == nil {
+			return errors.New("server: nil metrics")
+		}
+		s.metrics = m
 		return nil
 	}
 }
@@ -135,6 +149,9 @@ func New(store *streams.Store, opts ...Option) (*Server, error) {
 		if err := o(s); err != nil {
 			return nil, err
 		}
+	}
+	if s.metrics == nil {
+		s.metrics = metrics.New(nil, 0)
 	}
 	return s, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
-	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -28,7 +27,7 @@ func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.A
 			return nil, toStatus(ctx, s.log, err)
 		}
 		for _, t := range tallies {
-			record(t, metrics.Acked, "")
+			s.record(t, s.metrics.Acked, "")
 		}
 		return &sluicev1.AckResponse{}, nil
 	}
@@ -36,7 +35,7 @@ func (s *Server) Ack(ctx context.Context, req *sluicev1.AckRequest) (*sluicev1.A
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	count(refs, res, metrics.Acked, "")
+	s.count(refs, res, s.metrics.Acked, "")
 	return &sluicev1.AckResponse{Results: ackResults(res)}, nil
 }
 
@@ -62,7 +61,7 @@ func (s *Server) Nack(ctx context.Context, req *sluicev1.NackRequest) (*sluicev1
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	count(refs, res, metrics.Nacked, "")
+	s.count(refs, res, s.metrics.Nacked, "")
 	return &sluicev1.NackResponse{Results: ackResults(res)}, nil
 }
 
@@ -83,7 +82,7 @@ func (s *Server) ExtendAckDeadline(ctx context.Context, req *sluicev1.ExtendAckD
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	count(refs, res, nil, "")
+	s.count(refs, res, nil, "")
 	return &sluicev1.ExtendAckDeadlineResponse{Results: ackResults(res)}, nil
 }
 
@@ -103,19 +102,19 @@ func (s *Server) Reject(ctx context.Context, req *sluicev1.RejectRequest) (*slui
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	count(refs, res, nil, "rejected")
+	s.count(refs, res, nil, "rejected")
 	return &sluicev1.RejectResponse{Results: ackResults(res)}, nil
 }
 
 // count adds the settlements that took effect to done (or, with a reason,
 // to the dead-letter counter) and the stale ones to the stale counter.
-func count(refs []streams.Ref, res []streams.Result, done *prometheus.CounterVec, deadReason string) {
+func (s *Server) count(refs []streams.Ref, res []streams.Result, done *prometheus.CounterVec, deadReason string) {
 	// Consecutive results of one stream and group (the usual batch) are
 	// added at once.
 	var run streams.Tally
 	for i, r := range res {
 		if i > 0 && (refs[i].Stream != refs[i-1].Stream || refs[i].Group != refs[i-1].Group) {
-			record(run, done, deadReason)
+			s.record(run, done, deadReason)
 			run = streams.Tally{}
 		}
 		run.Stream, run.Group = refs[i].Stream, refs[i].Group
@@ -126,24 +125,24 @@ func count(refs []streams.Ref, res []streams.Result, done *prometheus.CounterVec
 			run.Done++
 		}
 	}
-	record(run, done, deadReason)
+	s.record(run, done, deadReason)
 }
 
 // record adds t to the metrics: its stale settlements, and what took effect
 // to done or, with deadReason, to the dead-lettered.
-func record(t streams.Tally, done *prometheus.CounterVec, deadReason string) {
+func (s *Server) record(t streams.Tally, done *prometheus.CounterVec, deadReason string) {
 	if t.Stale == 0 && t.Done == 0 {
 		return
 	}
-	st, g := metrics.Group(t.Stream, t.Group)
+	st, g := s.metrics.Group(t.Stream, t.Group)
 	if t.Stale > 0 {
-		metrics.Stale.WithLabelValues(st, g).Add(float64(t.Stale))
+		s.metrics.Stale.WithLabelValues(st, g).Add(float64(t.Stale))
 	}
 	switch {
 	case t.Done > 0 && done != nil:
 		done.WithLabelValues(st, g).Add(float64(t.Done))
 	case t.Done > 0 && deadReason != "":
-		metrics.DeadLettered.WithLabelValues(st, g, deadReason).Add(float64(t.Done))
+		s.metrics.DeadLettered.WithLabelValues(st, g, deadReason).Add(float64(t.Done))
 	}
 }
 

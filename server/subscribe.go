@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
-	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/internal/tracing"
 	"github.com/sluice-io/sluice/streams"
 )
@@ -69,7 +68,7 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 	maxInFlight := int(req.GetMaxInFlight())
 	switch {
 	case maxInFlight < 0 || maxInFlight > MaxInFlightLimit:
-		CountLimit("max_in_flight")
+		s.metrics.Refused("max_in_flight")
 		return invalid("max_in_flight", "%d is out of range: use 1..%d, or 0 for the default %d",
 			maxInFlight, MaxInFlightLimit, DefaultMaxInFlight)
 	case maxInFlight == 0:
@@ -224,8 +223,8 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 	countersOf := func(stream string) counters {
 		c, ok := byStream[stream]
 		if !ok {
-			ms, mg := metrics.Group(stream, group)
-			c = counters{metrics.Delivered.WithLabelValues(ms, mg), metrics.Redelivered.WithLabelValues(ms, mg)}
+			ms, mg := s.metrics.Group(stream, group)
+			c = counters{s.metrics.Delivered.WithLabelValues(ms, mg), s.metrics.Redelivered.WithLabelValues(ms, mg)}
 			byStream[stream] = c
 		}
 		return c
@@ -265,7 +264,7 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 			if ds[i].Attempt > 1 {
 				c.redelivered.Inc()
 			} else {
-				metrics.EndToEnd.Observe(now.Sub(ds[i].ID.Time()).Seconds())
+				s.metrics.EndToEnd.Observe(now.Sub(ds[i].ID.Time()).Seconds())
 			}
 			c.delivered.Inc()
 			tracing.StreamWait(ds[i].Stream, group, msgs[i].GetId(), ds[i].ID.Time(), now, ds[i].Attempt, ds[i].Event.Headers)

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/grpc"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
-	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -56,7 +55,7 @@ func (s *Server) publishTopic(ctx context.Context, topic string, n int, events [
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	metrics.PublishTime.Observe(time.Since(start).Seconds())
+	s.metrics.PublishTime.Observe(time.Since(start).Seconds())
 	resp := &sluicev1.PublishResponse{Ids: ids, Replicas: int32(replicas), Partitions: make([]int32, len(parts))}
 	perPartition := make(map[int]int)
 	for i, p := range parts {
@@ -64,7 +63,7 @@ func (s *Server) publishTopic(ctx context.Context, topic string, n int, events [
 		perPartition[p]++
 	}
 	for p, k := range perPartition {
-		metrics.Published.WithLabelValues(metrics.Stream(streams.PartitionStream(topic, p))).Add(float64(k))
+		s.metrics.Published.WithLabelValues(s.metrics.Stream(streams.PartitionStream(topic, p))).Add(float64(k))
 	}
 	return resp, nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/redisconn"
 	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/streams"
@@ -21,7 +21,7 @@ import (
 
 func newStore(t *testing.T, r *testredis.Server) *streams.Store {
 	t.Helper()
-	cmd, read, err := daemon.Clients(r.URL)
+	cmd, read, err := redisconn.Open(r.URL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +460,7 @@ func TestGroupReadWaitsInRedis(t *testing.T) {
 // longer exists", not NOGROUP) as a deleted group, not as a failed read.
 func TestStreamDeletedUnderBlockedRead(t *testing.T) {
 	r := testredis.Start(t)
-	cmd, read, err := daemon.Clients(r.URL)
+	cmd, read, err := redisconn.Open(r.URL, "")
 	if err != nil {
 		t.Fatal(err)
 	}

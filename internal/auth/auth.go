@@ -61,7 +61,13 @@ type PrincipalConfig struct {
 type Policy struct {
 	tokens     map[[32]byte]string
 	principals map[string]*principal
+	refused    func(limit string)
 }
+
+// OnRefusal sets what is told of each request refused for a limit ("rate",
+// "subscriptions"), e.g. a metrics counter. Default: nothing. Call it
+// before the policy is in use.
+func (p *Policy) OnRefusal(f func(limit string)) { p.refused = f }
 
 type principal struct {
 	name string
@@ -89,7 +95,7 @@ func Parse(b []byte) (*Policy, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("auth policy: %w", err)
 	}
-	p := &Policy{tokens: make(map[[32]byte]string), principals: make(map[string]*principal)}
+	p := &Policy{tokens: make(map[[32]byte]string), principals: make(map[string]*principal), refused: func(string) {}}
 	for name, cfg := range f.Principals {
 		for _, pat := range append(append(append(append([]string{}, cfg.Publish...), cfg.Subscribe...), cfg.Admin...), cfg.Groups...) {
 			if _, err := path.Match(pat, ""); err != nil {
@@ -191,7 +197,7 @@ func (p *Policy) Limit(ctx context.Context) error {
 		return nil // open methods (health, reflection)
 	}
 	if !pr.lim.Allow() {
-		server.CountLimit("rate")
+		p.refused("rate")
 		return status.Errorf(codes.ResourceExhausted, "rate limit: principal %q may make %g requests per second (burst %d)",
 			pr.name, pr.cfg.RateLimit, pr.cfg.Burst)
 	}
@@ -236,7 +242,7 @@ func (p *Policy) OpenSubscription(ctx context.Context) (func(), error) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if pr.subs >= pr.cfg.MaxSubscriptions {
-		server.CountLimit("subscriptions")
+		p.refused("subscriptions")
 		return nil, status.Errorf(codes.ResourceExhausted, "subscription limit: principal %q has %d Subscribe streams open; the limit is %d",
 			pr.name, pr.subs, pr.cfg.MaxSubscriptions)
 	}

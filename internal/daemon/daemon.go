@@ -1,7 +1,8 @@
 // Package daemon wires sluiced together: Redis (or the embedded miniredis),
-// the stream store, the gRPC services, health and reflection, and graceful
-// shutdown. cmd/sluiced parses flags into a Config and calls Run; tests call
-// Run too, so they exercise the same wiring.
+// the stream store, the gRPC services and their interceptors, health,
+// metrics and the web page, and graceful shutdown. cmd/sluiced parses flags
+// into a Config and calls Run; tests call Run too, so they exercise the same
+// wiring.
 package daemon
 
 import (
@@ -16,7 +17,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +28,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -44,6 +45,7 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/auth"
 	"github.com/sluice-io/sluice/internal/metrics"
+	"github.com/sluice-io/sluice/internal/redisconn"
 	"github.com/sluice-io/sluice/internal/retention"
 	"github.com/sluice-io/sluice/internal/ui"
 	"github.com/sluice-io/sluice/internal/vtcodec"
@@ -113,9 +115,81 @@ type Config struct {
 // NOT_SERVING, Subscribe streams end with UNAVAILABLE (their messages stay
 // pending), in-flight unary calls finish, and Run returns.
 func Run(ctx context.Context, cfg Config) error {
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return err
+	}
 	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg, cfg.MetricsMaxStreams)
+
+	srvOpts, authz, err := serverOptions(cfg, log, m)
+	if err != nil {
+		return err
+	}
+	r, err := openRedis(ctx, cfg, log, m)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	srv, err := server.New(r.store, srvOpts...)
+	if err != nil {
+		return err
+	}
+	rpcMetrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	reg.MustRegister(rpcMetrics)
+	g, err := newGRPCServer(cfg, authz, rpcMetrics)
+	if err != nil {
+		return err
+	}
+	srv.Register(g)
+	h := newHealth(g)
+	h.set(r.pingErr == nil)
+	reflection.Register(g)
+	rpcMetrics.InitializeMetrics(g)
+
+	lis, ml, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("sluiced listening", "addr", lis.Addr().String(), "redis", redisconn.Describe(r.url))
+	if cfg.Ready != nil {
+		cfg.Ready(lis.Addr())
+	}
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return g.Serve(lis) })
+	eg.Go(func() error { h.follow(ctx, r.store, log); return nil })
+	if r.keep != nil {
+		eg.Go(func() error {
+			(&retention.Trimmer{Config: r.keep, Store: r.store, Log: log, Metrics: m}).Run(ctx)
+			return nil
+		})
+	}
+	if ml != nil {
+		eg.Go(func() error {
+			m.Sample(ctx, cfg.MetricsInterval, func(ctx context.Context) ([]metrics.Sampled, error) {
+				return sample(ctx, r.store, cfg.MetricsMaxStreams)
+			}, log)
+			return nil
+		})
+		serveHTTP(ctx, eg, ml, httpHandler(ctx, cfg, reg, r.store, h), log)
+	}
+	eg.Go(func() error {
+		<-ctx.Done()
+		shutdown(cfg, g, h, r.store, log)
+		return nil
+	})
+	if err := eg.Wait(); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		return err
+	}
+	return nil
+}
+
+// withDefaults fills in cfg's defaults and refuses contradictory settings.
+func withDefaults(cfg Config) (Config, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:7070"
@@ -123,15 +197,32 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
-	if cfg.Pprof && cfg.MetricsListen == "" {
-		return errors.New("--pprof needs --metrics-listen: profiles are served on the metrics port")
+	if cfg.MaxConnectionAge <= 0 {
+		cfg.MaxConnectionAge = time.Hour
 	}
+	if cfg.MetricsInterval <= 0 {
+		cfg.MetricsInterval = 15 * time.Second
+	}
+	if cfg.MetricsMaxStreams <= 0 {
+		cfg.MetricsMaxStreams = metrics.DefaultMaxStreams
+	}
+	switch {
+	case cfg.Pprof && cfg.MetricsListen == "":
+		return cfg, errors.New("--pprof needs --metrics-listen: profiles are served on the metrics port")
+	case cfg.TLSClientCA != "" && cfg.TLSCert == "" && cfg.TLSKey == "":
+		return cfg, errors.New("--tls-client-ca needs --tls-cert and --tls-key")
+	}
+	return cfg, nil
+}
 
-	opts := []server.Option{server.WithLogger(log)}
+// serverOptions are the gRPC services' settings: schemas, limits, metrics,
+// and auth. authz is nil when auth is off.
+func serverOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (opts []server.Option, authz *auth.Policy, err error) {
+	opts = []server.Option{server.WithLogger(log), server.WithMetrics(m)}
 	if cfg.DescriptorSet != "" {
 		reg, err := schema.Load(cfg.DescriptorSet)
 		if err != nil {
-			return fmt.Errorf("--descriptor-set: %w", err)
+			return nil, nil, fmt.Errorf("--descriptor-set: %w", err)
 		}
 		log.Info("loaded event schemas", "file", cfg.DescriptorSet, "types", reg.Len())
 		opts = append(opts, server.WithSchemas(reg))
@@ -142,69 +233,93 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.MaxBatch != 0 {
 		opts = append(opts, server.WithMaxBatch(cfg.MaxBatch))
 	}
-
-	embedded := cfg.RedisURL == ""
-	authz, authOpts, err := setUpAuth(cfg, embedded, log)
+	authz, authOpts, err := setUpAuth(cfg, cfg.RedisURL == "", log, m)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	opts = append(opts, authOpts...)
+	return append(opts, authOpts...), authz, nil
+}
 
-	redisURL := cfg.RedisURL
-	if embedded {
+// backend is sluiced's Redis: the clients, the Store over them, and the
+// retention policies; pingErr is how the first ping went.
+type backend struct {
+	url     string
+	cmd     redis.UniversalClient
+	store   *streams.Store
+	keep    *retention.Config
+	pingErr error
+	closers []func() error
+}
+
+// openRedis connects to cfg.RedisURL, or starts the embedded Redis when it
+// is empty, and pings it once: a Redis that does not answer yet is logged,
+// not an error (health reports it until it does).
+func openRedis(ctx context.Context, cfg Config, log *slog.Logger, m *metrics.Metrics) (*backend, error) {
+	b := &backend{url: cfg.RedisURL}
+	if b.url == "" {
 		mr, err := miniredis.Run()
 		if err != nil {
-			return fmt.Errorf("starting embedded redis: %w", err)
+			return nil, fmt.Errorf("starting embedded redis: %w", err)
 		}
-		defer mr.Close()
-		redisURL = "redis://" + mr.Addr()
+		b.closers = append(b.closers, func() error { mr.Close(); return nil })
+		b.url = "redis://" + mr.Addr()
 		log.Warn("NO --redis-url / REDIS_URL GIVEN: RUNNING ON AN EMBEDDED IN-PROCESS REDIS. " +
 			"THIS MODE IS FOR TRYING SLUICE ONLY: NOTHING IS DURABLE, EVERYTHING IS LOST WHEN sluiced STOPS. " +
 			"Set --redis-url redis://HOST:PORT for real use.")
 	}
-	cmdClient, readClient, err := ClientsWithCA(redisURL, cfg.RedisCA)
-	if err != nil {
-		return err
-	}
-	cmdClient.AddHook(metrics.RedisHook{})
-	var keep *retention.Config
+	fail := func(err error) (*backend, error) { b.close(); return nil, err }
 	if cfg.ConfigFile != "" {
-		if keep, err = retention.Load(cfg.ConfigFile); err != nil {
-			return fmt.Errorf("--config: %w", err)
+		keep, err := retention.Load(cfg.ConfigFile)
+		if err != nil {
+			return fail(fmt.Errorf("--config: %w", err))
 		}
+		b.keep = keep
 	}
-	defer cmdClient.Close()
+	cmd, read, err := redisconn.Open(b.url, cfg.RedisCA)
+	if err != nil {
+		return fail(err)
+	}
+	b.cmd = cmd
+	b.closers = append(b.closers, cmd.Close)
+	cmd.AddHook(m.RedisHook())
 	store, err := streams.New(streams.Options{
-		Client:            cmdClient,
-		ReadClient:        readClient,
+		Client:            cmd,
+		ReadClient:        read,
 		Logger:            log,
 		IdempotencyWindow: cfg.IdempotencyWindow,
 		IdleConsumerTTL:   cfg.IdleConsumerTTL,
-		Observer:          metrics.Observer{},
-		MaxLength:         keep.MaxLength,
+		Observer:          m.StoreObserver(),
+		MaxLength:         b.keep.MaxLength,
 	})
 	if err != nil {
-		return err
+		read.Close()
+		return fail(err)
 	}
-	defer store.Close()
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	pingErr := store.Ping(pingCtx)
-	if err := pingErr; err != nil {
-		// Keep going: Redis may come up later, and health reports it.
-		log.Error("redis does not answer yet", "err", err)
-	} else if !embedded {
-		checkPersistence(pingCtx, cmdClient, log)
+	b.store = store
+	b.closers = append(b.closers, store.Close)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if b.pingErr = store.Ping(pctx); b.pingErr != nil {
+		log.Error("redis does not answer yet", "err", b.pingErr)
+	} else if cfg.RedisURL != "" {
+		checkPersistence(pctx, cmd, log)
 	}
-	cancel()
-	srv, err := server.New(store, opts...)
-	if err != nil {
-		return err
-	}
+	return b, nil
+}
 
-	if cfg.MaxConnectionAge <= 0 {
-		cfg.MaxConnectionAge = time.Hour
+// close releases what openRedis opened, last first.
+func (b *backend) close() {
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		_ = b.closers[i]()
 	}
-	rpcMetrics := grpcMetrics()
+}
+
+// newGRPCServer is the gRPC server with sluiced's interceptors: metrics,
+// one log line per call, panics mapped to Internal, and, with auth,
+// authentication and the rate limit on everything but health and
+// reflection.
+func newGRPCServer(cfg Config, authz *auth.Policy, rpcMetrics *grpcprom.ServerMetrics) (*grpc.Server, error) {
+	log := cfg.Logger
 	// One log line per finished call: method, code, duration, peer; never a
 	// payload. Successful calls log at debug level.
 	calls := callLog{log}
@@ -225,7 +340,7 @@ func Run(ctx context.Context, cfg Config) error {
 			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(authz.Authenticate), guarded),
 			selector.StreamServerInterceptor(ratelimit.StreamServerInterceptor(authz), guarded))
 	}
-	gopts := []grpc.ServerOption{
+	opts := []grpc.ServerOption{
 		// A span per RPC, continuing the caller's trace (W3C traceparent),
 		// through the global TracerProvider: cmd/sluiced sets one up when
 		// OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -241,193 +356,150 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		tc, err := auth.ServerTLS(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA, log)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		gopts = append(gopts, grpc.Creds(credentials.NewTLS(tc)))
-	} else if cfg.TLSClientCA != "" {
-		return errors.New("--tls-client-ca needs --tls-cert and --tls-key")
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
 	}
+	return grpc.NewServer(opts...), nil
+}
 
-	lis, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return err
+// listen opens the gRPC listener and, if configured, the metrics one (open
+// before Ready is called, so a caller may scrape at once).
+func listen(cfg Config) (lis, ml net.Listener, err error) {
+	if lis, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, nil, err
 	}
-	var ml net.Listener // /metrics, /healthz, /readyz; open before Ready is called
 	if cfg.MetricsListen != "" {
 		if ml, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
 			lis.Close()
-			return fmt.Errorf("--metrics-listen: %w", err)
+			return nil, nil, fmt.Errorf("--metrics-listen: %w", err)
 		}
 	}
-	g := grpc.NewServer(gopts...)
-	srv.Register(g)
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(g, hs)
-	services := []string{"", sluicev1.PublisherService_ServiceDesc.ServiceName,
-		sluicev1.SubscriberService_ServiceDesc.ServiceName, sluicev1.DeadLetterService_ServiceDesc.ServiceName,
-		sluicev1.AdminService_ServiceDesc.ServiceName}
-	var ready atomic.Bool
-	setHealth := func(ok bool) {
-		st := healthpb.HealthCheckResponse_NOT_SERVING
-		if ok {
-			st = healthpb.HealthCheckResponse_SERVING
-		}
-		for _, name := range services {
-			hs.SetServingStatus(name, st)
-		}
-		ready.Store(ok)
-	}
-	setHealth(pingErr == nil)
-	reflection.Register(g)
-	rpcMetrics.InitializeMetrics(g)
-	if cfg.MetricsMaxStreams > 0 {
-		metrics.SetMaxStreams(cfg.MetricsMaxStreams)
-	}
-	if cfg.MetricsInterval <= 0 {
-		cfg.MetricsInterval = 15 * time.Second
-	}
+	return lis, ml, nil
+}
 
-	log.Info("sluiced listening", "addr", lis.Addr().String(), "redis", redactURL(redisURL))
-	if cfg.Ready != nil {
-		cfg.Ready(lis.Addr())
+// healthEvery is how often sluiced checks that Redis answers.
+const healthEvery = 2 * time.Second
+
+// healthState is gRPC health and /readyz: SERVING while Redis answers.
+type healthState struct {
+	hs    *health.Server
+	ready atomic.Bool
+}
+
+// servedServices are the services gRPC health reports on ("" is the
+// server as a whole).
+var servedServices = []string{"", sluicev1.PublisherService_ServiceDesc.ServiceName,
+	sluicev1.SubscriberService_ServiceDesc.ServiceName, sluicev1.DeadLetterService_ServiceDesc.ServiceName,
+	sluicev1.AdminService_ServiceDesc.ServiceName}
+
+func newHealth(g *grpc.Server) *healthState {
+	h := &healthState{hs: health.NewServer()}
+	healthpb.RegisterHealthServer(g, h.hs)
+	return h
+}
+
+func (h *healthState) set(ok bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ok {
+		st = healthpb.HealthCheckResponse_SERVING
 	}
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.Go(func() error { return g.Serve(lis) })
-	eg.Go(func() error {
-		// Health follows Redis: NOT_SERVING (and /readyz 503) while it does
-		// not answer, so load balancers send traffic elsewhere.
-		t := time.NewTicker(healthEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-			pctx, cancel := context.WithTimeout(ctx, healthEvery)
-			err := store.Ping(pctx)
-			cancel()
-			if ctx.Err() != nil {
-				return nil
-			}
-			if ok := err == nil; ok != ready.Load() {
-				log.Warn("redis reachability changed", "reachable", ok, "err", err)
-				setHealth(ok)
-			}
-		}
-	})
-	if keep != nil {
-		eg.Go(func() error {
-			(&retention.Trimmer{Config: keep, Store: store, Log: log}).Run(ctx)
-			return nil
-		})
+	for _, name := range servedServices {
+		h.hs.SetServingStatus(name, st)
 	}
-	if cfg.MetricsListen != "" {
-		eg.Go(func() error {
-			metrics.Sample(ctx, cfg.MetricsInterval, func(ctx context.Context) ([]metrics.Sampled, error) {
-				return sample(ctx, store, cfg.MetricsMaxStreams)
-			}, log)
-			return nil
-		})
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.Handler())
-		ui.Register(mux, store)
-		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-		mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-			if !ready.Load() || ctx.Err() != nil {
-				http.Error(w, "not ready: redis unreachable or shutting down", http.StatusServiceUnavailable)
-				return
-			}
-			fmt.Fprintln(w, "ok")
-		})
-		if cfg.Pprof {
-			mux.HandleFunc("/debug/pprof/", pprof.Index) // and the named profiles: heap, goroutine, ...
-			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-			log.Warn("profiles served on the metrics port (--pprof): keep it internal", "path", "/debug/pprof/")
-		}
-		hsrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		log.Info("metrics listening", "addr", ml.Addr().String())
-		eg.Go(func() error {
-			if err := hsrv.Serve(ml); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		eg.Go(func() error {
-			<-ctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			if hsrv.Shutdown(sctx) != nil {
-				hsrv.Close() // a scrape or a profile still running: cut it
-			}
-			return nil
-		})
-	}
-	eg.Go(func() error {
-		<-ctx.Done()
-		log.Info("shutting down")
-		ready.Store(false)
-		hs.Shutdown()
-		// Ends every Subscribe loop, so GracefulStop does not wait on them.
-		_ = store.Close()
-		done := make(chan struct{})
-		go func() { g.GracefulStop(); close(done) }()
+	h.ready.Store(ok)
+}
+
+// follow makes health follow Redis until ctx ends: NOT_SERVING (and /readyz
+// 503) while it does not answer, so load balancers send traffic elsewhere.
+func (h *healthState) follow(ctx context.Context, store *streams.Store, log *slog.Logger) {
+	t := time.NewTicker(healthEvery)
+	defer t.Stop()
+	for {
 		select {
-		case <-done:
-		case <-time.After(cfg.ShutdownTimeout):
-			log.Warn("graceful stop timed out; closing connections")
-			g.Stop()
-			<-done
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, healthEvery)
+		err := store.Ping(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if ok := err == nil; ok != h.ready.Load() {
+			log.Warn("redis reachability changed", "reachable", ok, "err", err)
+			h.set(ok)
+		}
+	}
+}
+
+// httpHandler serves /metrics (reg), /healthz, /readyz (h, and not after
+// ctx ended), the web page, and with --pprof Go's profiles.
+func httpHandler(ctx context.Context, cfg Config, reg *prometheus.Registry, store *streams.Store, h *healthState) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	ui.Register(mux, store)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !h.ready.Load() || ctx.Err() != nil {
+			http.Error(w, "not ready: redis unreachable or shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	if cfg.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index) // and the named profiles: heap, goroutine, ...
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		cfg.Logger.Warn("profiles served on the metrics port (--pprof): keep it internal", "path", "/debug/pprof/")
+	}
+	return mux
+}
+
+// serveHTTP serves handler on ml in eg until ctx ends, then stops it within
+// a second (a scrape or a profile still running is cut).
+func serveHTTP(ctx context.Context, eg *errgroup.Group, ml net.Listener, handler http.Handler, log *slog.Logger) {
+	hsrv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("metrics listening", "addr", ml.Addr().String())
+	eg.Go(func() error {
+		if err := hsrv.Serve(ml); !errors.Is(err, http.ErrServerClosed) {
+			return err
 		}
 		return nil
 	})
-	if err := eg.Wait(); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-		return err
-	}
-	return nil
+	eg.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if hsrv.Shutdown(sctx) != nil {
+			hsrv.Close()
+		}
+		return nil
+	})
 }
 
-// Clients builds the two Redis clients a Store needs from one URL.
-func Clients(url string) (cmd, read redis.UniversalClient, err error) {
-	return ClientsWithCA(url, "")
-}
-
-// ClientsWithCA is Clients trusting the CAs in caFile (PEM) for rediss://.
-func ClientsWithCA(url, caFile string) (cmd, read redis.UniversalClient, err error) {
-	o, err := ParseRedisURL(url)
-	if errors.Is(err, errUnix) {
-		so, err := redis.ParseURL(url)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--redis-url: %v", err)
-		}
-		ro := *so
-		ro.PoolSize, ro.MaxRetries = 10000, -1
-		return redis.NewClient(so), redis.NewClient(&ro), nil
+// shutdown turns health NOT_SERVING, ends every Subscribe stream (closing
+// the Store, so GracefulStop does not wait on them), and stops g gracefully
+// within cfg.ShutdownTimeout, then at once.
+func shutdown(cfg Config, g *grpc.Server, h *healthState, store *streams.Store, log *slog.Logger) {
+	log.Info("shutting down")
+	h.ready.Store(false)
+	h.hs.Shutdown()
+	_ = store.Close()
+	done := make(chan struct{})
+	go func() { g.GracefulStop(); close(done) }()
+	t := time.NewTimer(cfg.ShutdownTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		log.Warn("graceful stop timed out; closing connections")
+		g.Stop()
+		<-done
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("--redis-url: %v", redactErr(err, url))
-	}
-	if caFile != "" {
-		if o.TLSConfig == nil {
-			return nil, nil, errors.New("--redis-ca needs a rediss:// URL")
-		}
-		pool, err := auth.ClientCAPool(caFile)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--redis-ca: %w", err)
-		}
-		o.TLSConfig.RootCAs = pool
-	}
-	cmd = redis.NewUniversalClient(o)
-	ro := *o
-	// One connection per watched stream (per node in a cluster); opened on
-	// demand.
-	ro.PoolSize = 10000
-	// A retried XREADGROUP would leave its first batch pending, unseen.
-	ro.MaxRetries = -1
-	return cmd, redis.NewUniversalClient(&ro), nil
 }
 
 func panicHandler(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
@@ -437,26 +509,8 @@ func panicHandler(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 	}
 }
 
-var (
-	rpcMetricsOnce sync.Once
-	rpcMetricsVal  *grpcprom.ServerMetrics
-)
-
-// grpcMetrics are the RPC metrics (go-grpc-middleware's Prometheus
-// provider), registered once per process.
-func grpcMetrics() *grpcprom.ServerMetrics {
-	rpcMetricsOnce.Do(func() {
-		rpcMetricsVal = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
-		prometheus.MustRegister(rpcMetricsVal)
-	})
-	return rpcMetricsVal
-}
-
 // sample reads the gauges' values: the first max streams, described.
 func sample(ctx context.Context, store *streams.Store, max int) ([]metrics.Sampled, error) {
-	if max <= 0 {
-		max = 200
-	}
 	infos, err := store.DescribeAll(ctx, max)
 	if err != nil {
 		return nil, err
@@ -471,9 +525,6 @@ func sample(ctx context.Context, store *streams.Store, max int) ([]metrics.Sampl
 	}
 	return out, nil
 }
-
-// healthEvery is how often sluiced checks that Redis answers.
-const healthEvery = 2 * time.Second
 
 // checkPersistence warns when Redis would lose acknowledged publishes on a
 // crash. It reads INFO, which managed Redis services allow where they refuse
@@ -496,8 +547,8 @@ func openService(name string) bool {
 }
 
 // setUpAuth loads the auth policy and the ack key. It returns a nil policy
-// when auth is off.
-func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []server.Option, error) {
+// when auth is off. The policy counts its refusals in m.
+func setUpAuth(cfg Config, embedded bool, log *slog.Logger, m *metrics.Metrics) (*auth.Policy, []server.Option, error) {
 	var key []byte
 	if cfg.AckKeyFile != "" {
 		b, err := os.ReadFile(cfg.AckKeyFile)
@@ -523,6 +574,7 @@ func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []ser
 	if err != nil {
 		return nil, nil, fmt.Errorf("--auth-policy: %w", err)
 	}
+	policy.OnRefusal(m.Refused)
 	if key == nil {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
@@ -530,30 +582,4 @@ func setUpAuth(cfg Config, embedded bool, log *slog.Logger) (*auth.Policy, []ser
 	}
 	opts = append(opts, server.WithAuthorizer(policy), server.WithAckKey(key))
 	return policy, opts, nil
-}
-
-func redactErr(err error, url string) string {
-	msg := err.Error()
-	if o, perr := ParseRedisURL(url); perr == nil && o.Password != "" {
-		msg = strings.ReplaceAll(msg, o.Password, "****")
-	}
-	return msg
-}
-
-// redactURL describes where Redis is without credentials.
-func redactURL(u string) string {
-	o, err := ParseRedisURL(u)
-	if errors.Is(err, errUnix) {
-		return "unix socket"
-	}
-	if err != nil {
-		return "?"
-	}
-	switch {
-	case o.MasterName != "":
-		return fmt.Sprintf("sentinel master %s via %s db %d", o.MasterName, strings.Join(o.Addrs, ","), o.DB)
-	case o.IsClusterMode:
-		return "cluster via " + strings.Join(o.Addrs, ",")
-	}
-	return fmt.Sprintf("%s db %d", o.Addrs[0], o.DB)
 }

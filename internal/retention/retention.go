@@ -126,6 +126,9 @@ type Trimmer struct {
 	Config *Config
 	Store  *streams.Store
 	Log    *slog.Logger
+	// Metrics counts entries trimmed before a group received them.
+	// Default: counted nowhere.
+	Metrics *metrics.Metrics
 
 	lost map[[2]string]int64 // last seen count of unreceived trimmed entries, per stream and group
 }
@@ -150,6 +153,9 @@ func (t *Trimmer) Run(ctx context.Context) {
 func (t *Trimmer) Once(ctx context.Context) error {
 	if t.lost == nil {
 		t.lost = make(map[[2]string]int64)
+	}
+	if t.Metrics == nil {
+		t.Metrics = metrics.New(nil, 0)
 	}
 	var cursor uint64
 	for {
@@ -232,8 +238,8 @@ func (t *Trimmer) checkLosses(ctx context.Context, name string) error {
 		lost := info.EntriesAdded - read - info.Length
 		key := [2]string{name, g.Name}
 		if prev := t.lost[key]; lost > prev {
-			s, gl := metrics.Group(name, g.Name)
-			metrics.TrimmedUnreceived.WithLabelValues(s, gl).Add(float64(lost - prev))
+			s, gl := t.Metrics.Group(name, g.Name)
+			t.Metrics.TrimmedUnreceived.WithLabelValues(s, gl).Add(float64(lost - prev))
 			t.Log.Warn("entries were trimmed before a consumer group received them",
 				"stream", name, "group", g.Name, "entries", lost-prev)
 		}

@@ -124,7 +124,8 @@ func TestConsumerSafeTrimming(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, "the entries to be older than MaxAge", func() bool { return time.Since(last.Time()) > 2*c.Default.MaxAge })
-	tr := &Trimmer{Config: c, Store: s, Log: slog.New(slog.DiscardHandler)}
+	m := metrics.New(nil, 0)
+	tr := &Trimmer{Config: c, Store: s, Log: slog.New(slog.DiscardHandler), Metrics: m}
 	if err := tr.Once(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestConsumerSafeTrimming(t *testing.T) {
 	if n := r.Client.XLen(ctx, "hard").Val(); n != 2 {
 		t.Fatalf("XLEN = %d, want the hard cap 2", n)
 	}
-	if got := testutil.ToFloat64(metrics.TrimmedUnreceived.WithLabelValues("hard", "late")); got != 3 {
+	if got := testutil.ToFloat64(m.TrimmedUnreceived.WithLabelValues("hard", "late")); got != 3 {
 		t.Fatalf("trimmed unreceived = %v, want 3", got)
 	}
 	if !strings.Contains(logs.String(), "trimmed before a consumer group received them") {
@@ -168,7 +169,7 @@ func TestConsumerSafeTrimming(t *testing.T) {
 	if err := tr.Once(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := testutil.ToFloat64(metrics.TrimmedUnreceived.WithLabelValues("hard", "late")); got != 3 {
+	if got := testutil.ToFloat64(m.TrimmedUnreceived.WithLabelValues("hard", "late")); got != 3 {
 		t.Fatalf("counted again: %v", got)
 	}
 }

@@ -1,10 +1,10 @@
-package daemon
+package redisconn
 
 import (
 	"testing"
 )
 
-func TestParseRedisURL(t *testing.T) {
+func TestParseURL(t *testing.T) {
 	for _, c := range []struct {
 		url                 string
 		addrs, master, user string
@@ -18,7 +18,7 @@ func TestParseRedisURL(t *testing.T) {
 		{url: "rediss+cluster://u:p@127.0.0.1:7000", addrs: "127.0.0.1:7000", user: "u", cluster: true, tls: true},
 		{url: "redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/mymaster/3?sentinel_password=x", addrs: "127.0.0.1:26379,127.0.0.1:26380", master: "mymaster", db: 3},
 	} {
-		o, err := ParseRedisURL(c.url)
+		o, err := ParseURL(c.url)
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
@@ -35,11 +35,11 @@ func TestParseRedisURL(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"127.0.0.1:6379", "http://x:1", "redis+cluster://h:1/0", "redis+sentinel://h:26379", "redis+cluster://h", "redis+sentinel://h:1/m/x"} {
-		if _, err := ParseRedisURL(bad); err == nil {
+		if _, err := ParseURL(bad); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
 	}
-	if got := redactURL("redis+sentinel://u:secret@h:26379/m"); got != "sentinel master m via h:26379 db 0" {
+	if got := Describe("redis+sentinel://u:secret@h:26379/m"); got != "sentinel master m via h:26379 db 0" {
 		t.Errorf("redacted %q", got)
 	}
 }
