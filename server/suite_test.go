@@ -1,8 +1,8 @@
 package server_test
 
 // The behaviour suite: every test runs through a real gRPC connection against
-// each backend in testredis.Backends (a real redis-server and the embedded
-// miniredis).
+// each backend in testredis.Backends (a real redis-server, the embedded
+// miniredis, and a 3-master Cluster).
 
 import (
 	"fmt"

@@ -37,20 +37,20 @@ func classify(err error) error {
 	case errors.Is(err, redis.ErrClosed):
 		return ErrClosed
 	case redis.HasErrorPrefix(err, "WRONGTYPE"):
-		return fmt.Errorf("%w: %v", ErrWrongType, err)
+		return fmt.Errorf("%w: %w", ErrWrongType, err)
 	case redis.HasErrorPrefix(err, "NOGROUP"),
 		// A blocked XREADGROUP whose stream was deleted.
 		redis.HasErrorPrefix(err, "UNBLOCKED") && strings.Contains(err.Error(), "no longer exists"):
-		return fmt.Errorf("%w: %v", ErrGroupDeleted, err)
+		return fmt.Errorf("%w: %w", ErrGroupDeleted, err)
 	case redis.HasErrorPrefix(err, "LOADING"), redis.HasErrorPrefix(err, "MASTERDOWN"),
 		redis.HasErrorPrefix(err, "TRYAGAIN"), redis.HasErrorPrefix(err, "CLUSTERDOWN"):
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, redis.ErrPoolTimeout) {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
 }

@@ -1,6 +1,10 @@
 package streams
 
 import (
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,3 +32,31 @@ func TestReadBlockFitsReadTimeout(t *testing.T) {
 		cc.Close()
 	}
 }
+
+// classify adds the package's sentinel and keeps the Redis error in the
+// chain, so a caller can tell both.
+func TestClassifyKeepsTheRedisError(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	for _, c := range []struct {
+		in   error
+		want error
+	}{
+		{refused, ErrUnavailable},
+		{redis.ErrPoolTimeout, ErrUnavailable},
+		{fmt.Errorf("wrapped: %w", redisError("NOGROUP No such key 's' or consumer group 'g'")), ErrGroupDeleted},
+	} {
+		got := classify(c.in)
+		if !errors.Is(got, c.want) || !errors.Is(got, c.in) {
+			t.Errorf("classify(%v) = %v: want errors.Is both %v and the original", c.in, got, c.want)
+		}
+	}
+	var op *net.OpError
+	if !errors.As(classify(refused), &op) {
+		t.Error("the *net.OpError is not in the chain")
+	}
+}
+
+type redisError string
+
+func (e redisError) Error() string { return string(e) }
+func (e redisError) RedisError()   {}

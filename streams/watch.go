@@ -17,7 +17,7 @@ const watchBlock = 2 * time.Second
 // entries beyond the newest one it knew: one blocking connection per watched
 // stream, however many readers wait on it. They then read with non-blocking
 // commands on the shared pool. Groups do not need it: their dispatcher waits
-// in its own XREADGROUP (group.go).
+// in its own XREADGROUP (dispatcher.go).
 type watcher struct {
 	stream string
 	ready  chan struct{} // closed once the watcher has read the stream's tail

@@ -1,10 +1,18 @@
-// Command sluice is the Sluice command-line client.
+// Command sluice is the Sluice command-line client: it publishes and
+// subscribes, manages dead letters, inspects and administers streams,
+// groups and topics through the Admin API, and runs the benchmark.
 //
-//	sluice publish --stream S --type T (--json '{...}' | --data TEXT | --data @FILE)
-//	sluice subscribe --stream S [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N] [--no-ack]
+//	sluice publish   --stream S | --topic T, --type T (--json '{...}' | --data TEXT | --data @FILE) ...
+//	sluice subscribe --stream S | --topic T [--group G [--consumer C]] [--from POSITION] [--count N] ...
+//	sluice dlq list | redrive | purge --stream S ...
+//	sluice streams | describe | pending | read ...
+//	sluice group create | delete | seek --stream S --group G ...
+//	sluice trim --stream S (--max-len N | --max-age D | --min-id ID) --yes
+//	sluice topic create | list | describe ...
+//	sluice bench [--only SCENARIO] [--fanout N,...] ...
 //
-// The server address comes from --server or SLUICE_SERVER (default
-// 127.0.0.1:7070).
+// The usage text (sluice help) lists every flag. The server address comes
+// from --server or SLUICE_SERVER (default 127.0.0.1:7070).
 package main
 
 import (
