@@ -74,8 +74,8 @@ func (s *Store) Reject(ctx context.Context, refs []Ref, reason string) ([]Result
 	return s.settleRefs(ctx, opReject, reason, refs)
 }
 
-// settleRefs runs settleScript once per stream and group, all pipelined in
-// one round trip, then frees the local credit of what was settled.
+// settleRefs settles refs with one script call per stream and group, all
+// pipelined in one round trip (settleBatches), and returns a result per ref.
 func (s *Store) settleRefs(ctx context.Context, op settleOp, reason string, refs []Ref) ([]Result, error) {
 	batches := batchRefs(refs)
 	if err := s.settleBatches(ctx, op, reason, batches, false); err != nil {
