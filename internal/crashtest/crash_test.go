@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,15 +112,6 @@ func (w *prefixWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestCrashes runs the chaos twice, one after the other: on a stream on a
 // single Redis, and on a 3-partition topic on a 3-master Redis Cluster
 // (killing a master instead of the single Redis).
@@ -175,7 +165,7 @@ func crash(t *testing.T, onTopic bool) {
 	var addrs []string
 	replicas := make([]*proc, nReplicas)
 	for i := range replicas {
-		addr := freeAddr(t)
+		addr := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))
 		addrs = append(addrs, addr)
 		sluiced := &proc{name: fmt.Sprint("sluiced", i), args: []string{filepath.Join(bin, "sluiced"), "--listen", addr,
 			"--shutdown-timeout", "2s", "--log-level", "warn", "--no-auth"}, env: []string{"REDIS_URL=" + url}}
