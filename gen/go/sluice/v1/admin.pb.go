@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -242,7 +243,9 @@ type StreamInfo struct {
 	// Records in the stream's dead-letter stream.
 	DeadLetters int64 `protobuf:"varint,7,opt,name=dead_letters,json=deadLetters,proto3" json:"dead_letters,omitempty"`
 	// Consumer groups.
-	Groups        []*GroupInfo `protobuf:"bytes,8,rep,name=groups,proto3" json:"groups,omitempty"`
+	Groups []*GroupInfo `protobuf:"bytes,8,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Events scheduled for later delivery to the stream, not yet due.
+	Scheduled     int64 `protobuf:"varint,9,opt,name=scheduled,proto3" json:"scheduled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -331,6 +334,13 @@ func (x *StreamInfo) GetGroups() []*GroupInfo {
 		return x.Groups
 	}
 	return nil
+}
+
+func (x *StreamInfo) GetScheduled() int64 {
+	if x != nil {
+		return x.Scheduled
+	}
+	return 0
 }
 
 // GroupInfo is a consumer group's state.
@@ -1768,11 +1778,286 @@ func (x *TopicGroupInfo) GetOwners() []string {
 	return nil
 }
 
+// ListScheduledRequest pages through a stream's scheduled events.
+type ListScheduledRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stream name (for a topic, a partition stream "<topic>.p<n>").
+	Stream string `protobuf:"bytes,1,opt,name=stream,proto3" json:"stream,omitempty"`
+	// At most this many events; default 100, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token; empty starts at the soonest.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListScheduledRequest) Reset() {
+	*x = ListScheduledRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListScheduledRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListScheduledRequest) ProtoMessage() {}
+
+func (x *ListScheduledRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListScheduledRequest.ProtoReflect.Descriptor instead.
+func (*ListScheduledRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListScheduledRequest) GetStream() string {
+	if x != nil {
+		return x.Stream
+	}
+	return ""
+}
+
+func (x *ListScheduledRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListScheduledRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListScheduledResponse is one page, soonest first.
+type ListScheduledResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events, by due time, then by the order they were scheduled in.
+	Events []*ScheduledEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// Token for the next page; empty when this page is the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListScheduledResponse) Reset() {
+	*x = ListScheduledResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListScheduledResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListScheduledResponse) ProtoMessage() {}
+
+func (x *ListScheduledResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListScheduledResponse.ProtoReflect.Descriptor instead.
+func (*ListScheduledResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListScheduledResponse) GetEvents() []*ScheduledEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *ListScheduledResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ScheduledEvent is an event waiting for its time.
+type ScheduledEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its schedule ID, as Publish returned it.
+	ScheduleId string `protobuf:"bytes,1,opt,name=schedule_id,json=scheduleId,proto3" json:"schedule_id,omitempty"`
+	// When it falls due.
+	DeliverAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=deliver_at,json=deliverAt,proto3" json:"deliver_at,omitempty"`
+	// The event as it will be stored.
+	Event         *Event `protobuf:"bytes,3,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduledEvent) Reset() {
+	*x = ScheduledEvent{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduledEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduledEvent) ProtoMessage() {}
+
+func (x *ScheduledEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduledEvent.ProtoReflect.Descriptor instead.
+func (*ScheduledEvent) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ScheduledEvent) GetScheduleId() string {
+	if x != nil {
+		return x.ScheduleId
+	}
+	return ""
+}
+
+func (x *ScheduledEvent) GetDeliverAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeliverAt
+	}
+	return nil
+}
+
+func (x *ScheduledEvent) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+// CancelScheduledRequest names a scheduled event.
+type CancelScheduledRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stream name (for a topic, the partition stream Publish named).
+	Stream string `protobuf:"bytes,1,opt,name=stream,proto3" json:"stream,omitempty"`
+	// Schedule ID, as Publish returned it.
+	ScheduleId    string `protobuf:"bytes,2,opt,name=schedule_id,json=scheduleId,proto3" json:"schedule_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelScheduledRequest) Reset() {
+	*x = CancelScheduledRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelScheduledRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelScheduledRequest) ProtoMessage() {}
+
+func (x *CancelScheduledRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelScheduledRequest.ProtoReflect.Descriptor instead.
+func (*CancelScheduledRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CancelScheduledRequest) GetStream() string {
+	if x != nil {
+		return x.Stream
+	}
+	return ""
+}
+
+func (x *CancelScheduledRequest) GetScheduleId() string {
+	if x != nil {
+		return x.ScheduleId
+	}
+	return ""
+}
+
+// CancelScheduledResponse reports a cancelled event.
+type CancelScheduledResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelScheduledResponse) Reset() {
+	*x = CancelScheduledResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelScheduledResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelScheduledResponse) ProtoMessage() {}
+
+func (x *CancelScheduledResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelScheduledResponse.ProtoReflect.Descriptor instead.
+func (*CancelScheduledResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{32}
+}
+
 var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\x1a\x1asluice/v1/subscriber.proto\"M\n" +
+	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15sluice/v1/event.proto\x1a\x1asluice/v1/subscriber.proto\"M\n" +
 	"\x12ListStreamsRequest\x12\x18\n" +
 	"\apattern\x18\x01 \x01(\tR\apattern\x12\x1d\n" +
 	"\n" +
@@ -1783,7 +2068,7 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x15DescribeStreamRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\"G\n" +
 	"\x16DescribeStreamResponse\x12-\n" +
-	"\x06stream\x18\x01 \x01(\v2\x15.sluice.v1.StreamInfoR\x06stream\"\x9b\x02\n" +
+	"\x06stream\x18\x01 \x01(\v2\x15.sluice.v1.StreamInfoR\x06stream\"\xb9\x02\n" +
 	"\n" +
 	"StreamInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
@@ -1793,7 +2078,8 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\rentries_added\x18\x05 \x01(\x03R\fentriesAdded\x12!\n" +
 	"\fmemory_bytes\x18\x06 \x01(\x03R\vmemoryBytes\x12!\n" +
 	"\fdead_letters\x18\a \x01(\x03R\vdeadLetters\x12,\n" +
-	"\x06groups\x18\b \x03(\v2\x14.sluice.v1.GroupInfoR\x06groups\"\x94\x02\n" +
+	"\x06groups\x18\b \x03(\v2\x14.sluice.v1.GroupInfoR\x06groups\x12\x1c\n" +
+	"\tscheduled\x18\t \x01(\x03R\tscheduled\"\x94\x02\n" +
 	"\tGroupInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\apending\x18\x02 \x01(\x03R\apending\x12*\n" +
@@ -1886,7 +2172,26 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x0eTopicGroupInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\amembers\x18\x02 \x03(\tR\amembers\x12\x16\n" +
-	"\x06owners\x18\x03 \x03(\tR\x06owners2\xe5\x06\n" +
+	"\x06owners\x18\x03 \x03(\tR\x06owners\"j\n" +
+	"\x14ListScheduledRequest\x12\x16\n" +
+	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"r\n" +
+	"\x15ListScheduledResponse\x121\n" +
+	"\x06events\x18\x01 \x03(\v2\x19.sluice.v1.ScheduledEventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
+	"\x0eScheduledEvent\x12\x1f\n" +
+	"\vschedule_id\x18\x01 \x01(\tR\n" +
+	"scheduleId\x129\n" +
+	"\n" +
+	"deliver_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tdeliverAt\x12&\n" +
+	"\x05event\x18\x03 \x01(\v2\x10.sluice.v1.EventR\x05event\"Q\n" +
+	"\x16CancelScheduledRequest\x12\x16\n" +
+	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x1f\n" +
+	"\vschedule_id\x18\x02 \x01(\tR\n" +
+	"scheduleId\"\x19\n" +
+	"\x17CancelScheduledResponse2\x93\b\n" +
 	"\fAdminService\x12L\n" +
 	"\vListStreams\x12\x1d.sluice.v1.ListStreamsRequest\x1a\x1e.sluice.v1.ListStreamsResponse\x12U\n" +
 	"\x0eDescribeStream\x12 .sluice.v1.DescribeStreamRequest\x1a!.sluice.v1.DescribeStreamResponse\x12L\n" +
@@ -1900,7 +2205,9 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12I\n" +
 	"\n" +
 	"ListTopics\x12\x1c.sluice.v1.ListTopicsRequest\x1a\x1d.sluice.v1.ListTopicsResponse\x12R\n" +
-	"\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponseB\x97\x01\n" +
+	"\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponse\x12R\n" +
+	"\rListScheduled\x12\x1f.sluice.v1.ListScheduledRequest\x1a .sluice.v1.ListScheduledResponse\x12X\n" +
+	"\x0fCancelScheduled\x12!.sluice.v1.CancelScheduledRequest\x1a\".sluice.v1.CancelScheduledResponseB\x97\x01\n" +
 	"\rcom.sluice.v1B\n" +
 	"AdminProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\n" +
 	"Sluice::V1b\x06proto3"
@@ -1917,86 +2224,100 @@ func file_sluice_v1_admin_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_admin_proto_rawDescData
 }
 
-var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_sluice_v1_admin_proto_goTypes = []any{
-	(*ListStreamsRequest)(nil),     // 0: sluice.v1.ListStreamsRequest
-	(*ListStreamsResponse)(nil),    // 1: sluice.v1.ListStreamsResponse
-	(*DescribeStreamRequest)(nil),  // 2: sluice.v1.DescribeStreamRequest
-	(*DescribeStreamResponse)(nil), // 3: sluice.v1.DescribeStreamResponse
-	(*StreamInfo)(nil),             // 4: sluice.v1.StreamInfo
-	(*GroupInfo)(nil),              // 5: sluice.v1.GroupInfo
-	(*ConsumerInfo)(nil),           // 6: sluice.v1.ConsumerInfo
-	(*ListPendingRequest)(nil),     // 7: sluice.v1.ListPendingRequest
-	(*ListPendingResponse)(nil),    // 8: sluice.v1.ListPendingResponse
-	(*PendingEntry)(nil),           // 9: sluice.v1.PendingEntry
-	(*CreateGroupRequest)(nil),     // 10: sluice.v1.CreateGroupRequest
-	(*CreateGroupResponse)(nil),    // 11: sluice.v1.CreateGroupResponse
-	(*DeleteGroupRequest)(nil),     // 12: sluice.v1.DeleteGroupRequest
-	(*DeleteGroupResponse)(nil),    // 13: sluice.v1.DeleteGroupResponse
-	(*SeekGroupRequest)(nil),       // 14: sluice.v1.SeekGroupRequest
-	(*SeekGroupResponse)(nil),      // 15: sluice.v1.SeekGroupResponse
-	(*ReadRangeRequest)(nil),       // 16: sluice.v1.ReadRangeRequest
-	(*ReadRangeResponse)(nil),      // 17: sluice.v1.ReadRangeResponse
-	(*TrimStreamRequest)(nil),      // 18: sluice.v1.TrimStreamRequest
-	(*TrimStreamResponse)(nil),     // 19: sluice.v1.TrimStreamResponse
-	(*CreateTopicRequest)(nil),     // 20: sluice.v1.CreateTopicRequest
-	(*CreateTopicResponse)(nil),    // 21: sluice.v1.CreateTopicResponse
-	(*ListTopicsRequest)(nil),      // 22: sluice.v1.ListTopicsRequest
-	(*ListTopicsResponse)(nil),     // 23: sluice.v1.ListTopicsResponse
-	(*Topic)(nil),                  // 24: sluice.v1.Topic
-	(*DescribeTopicRequest)(nil),   // 25: sluice.v1.DescribeTopicRequest
-	(*DescribeTopicResponse)(nil),  // 26: sluice.v1.DescribeTopicResponse
-	(*TopicGroupInfo)(nil),         // 27: sluice.v1.TopicGroupInfo
-	(*durationpb.Duration)(nil),    // 28: google.protobuf.Duration
-	(*StartPosition)(nil),          // 29: sluice.v1.StartPosition
-	(PayloadFormat)(0),             // 30: sluice.v1.PayloadFormat
-	(*Message)(nil),                // 31: sluice.v1.Message
+	(*ListStreamsRequest)(nil),      // 0: sluice.v1.ListStreamsRequest
+	(*ListStreamsResponse)(nil),     // 1: sluice.v1.ListStreamsResponse
+	(*DescribeStreamRequest)(nil),   // 2: sluice.v1.DescribeStreamRequest
+	(*DescribeStreamResponse)(nil),  // 3: sluice.v1.DescribeStreamResponse
+	(*StreamInfo)(nil),              // 4: sluice.v1.StreamInfo
+	(*GroupInfo)(nil),               // 5: sluice.v1.GroupInfo
+	(*ConsumerInfo)(nil),            // 6: sluice.v1.ConsumerInfo
+	(*ListPendingRequest)(nil),      // 7: sluice.v1.ListPendingRequest
+	(*ListPendingResponse)(nil),     // 8: sluice.v1.ListPendingResponse
+	(*PendingEntry)(nil),            // 9: sluice.v1.PendingEntry
+	(*CreateGroupRequest)(nil),      // 10: sluice.v1.CreateGroupRequest
+	(*CreateGroupResponse)(nil),     // 11: sluice.v1.CreateGroupResponse
+	(*DeleteGroupRequest)(nil),      // 12: sluice.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),     // 13: sluice.v1.DeleteGroupResponse
+	(*SeekGroupRequest)(nil),        // 14: sluice.v1.SeekGroupRequest
+	(*SeekGroupResponse)(nil),       // 15: sluice.v1.SeekGroupResponse
+	(*ReadRangeRequest)(nil),        // 16: sluice.v1.ReadRangeRequest
+	(*ReadRangeResponse)(nil),       // 17: sluice.v1.ReadRangeResponse
+	(*TrimStreamRequest)(nil),       // 18: sluice.v1.TrimStreamRequest
+	(*TrimStreamResponse)(nil),      // 19: sluice.v1.TrimStreamResponse
+	(*CreateTopicRequest)(nil),      // 20: sluice.v1.CreateTopicRequest
+	(*CreateTopicResponse)(nil),     // 21: sluice.v1.CreateTopicResponse
+	(*ListTopicsRequest)(nil),       // 22: sluice.v1.ListTopicsRequest
+	(*ListTopicsResponse)(nil),      // 23: sluice.v1.ListTopicsResponse
+	(*Topic)(nil),                   // 24: sluice.v1.Topic
+	(*DescribeTopicRequest)(nil),    // 25: sluice.v1.DescribeTopicRequest
+	(*DescribeTopicResponse)(nil),   // 26: sluice.v1.DescribeTopicResponse
+	(*TopicGroupInfo)(nil),          // 27: sluice.v1.TopicGroupInfo
+	(*ListScheduledRequest)(nil),    // 28: sluice.v1.ListScheduledRequest
+	(*ListScheduledResponse)(nil),   // 29: sluice.v1.ListScheduledResponse
+	(*ScheduledEvent)(nil),          // 30: sluice.v1.ScheduledEvent
+	(*CancelScheduledRequest)(nil),  // 31: sluice.v1.CancelScheduledRequest
+	(*CancelScheduledResponse)(nil), // 32: sluice.v1.CancelScheduledResponse
+	(*durationpb.Duration)(nil),     // 33: google.protobuf.Duration
+	(*StartPosition)(nil),           // 34: sluice.v1.StartPosition
+	(PayloadFormat)(0),              // 35: sluice.v1.PayloadFormat
+	(*Message)(nil),                 // 36: sluice.v1.Message
+	(*timestamppb.Timestamp)(nil),   // 37: google.protobuf.Timestamp
+	(*Event)(nil),                   // 38: sluice.v1.Event
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
 	4,  // 0: sluice.v1.DescribeStreamResponse.stream:type_name -> sluice.v1.StreamInfo
 	5,  // 1: sluice.v1.StreamInfo.groups:type_name -> sluice.v1.GroupInfo
-	28, // 2: sluice.v1.GroupInfo.oldest_pending_age:type_name -> google.protobuf.Duration
+	33, // 2: sluice.v1.GroupInfo.oldest_pending_age:type_name -> google.protobuf.Duration
 	6,  // 3: sluice.v1.GroupInfo.consumers:type_name -> sluice.v1.ConsumerInfo
-	28, // 4: sluice.v1.ConsumerInfo.idle:type_name -> google.protobuf.Duration
+	33, // 4: sluice.v1.ConsumerInfo.idle:type_name -> google.protobuf.Duration
 	9,  // 5: sluice.v1.ListPendingResponse.entries:type_name -> sluice.v1.PendingEntry
-	28, // 6: sluice.v1.PendingEntry.due_in:type_name -> google.protobuf.Duration
-	28, // 7: sluice.v1.PendingEntry.age:type_name -> google.protobuf.Duration
-	29, // 8: sluice.v1.CreateGroupRequest.start:type_name -> sluice.v1.StartPosition
-	29, // 9: sluice.v1.SeekGroupRequest.position:type_name -> sluice.v1.StartPosition
-	30, // 10: sluice.v1.ReadRangeRequest.payload_format:type_name -> sluice.v1.PayloadFormat
-	31, // 11: sluice.v1.ReadRangeResponse.messages:type_name -> sluice.v1.Message
-	28, // 12: sluice.v1.TrimStreamRequest.max_age:type_name -> google.protobuf.Duration
+	33, // 6: sluice.v1.PendingEntry.due_in:type_name -> google.protobuf.Duration
+	33, // 7: sluice.v1.PendingEntry.age:type_name -> google.protobuf.Duration
+	34, // 8: sluice.v1.CreateGroupRequest.start:type_name -> sluice.v1.StartPosition
+	34, // 9: sluice.v1.SeekGroupRequest.position:type_name -> sluice.v1.StartPosition
+	35, // 10: sluice.v1.ReadRangeRequest.payload_format:type_name -> sluice.v1.PayloadFormat
+	36, // 11: sluice.v1.ReadRangeResponse.messages:type_name -> sluice.v1.Message
+	33, // 12: sluice.v1.TrimStreamRequest.max_age:type_name -> google.protobuf.Duration
 	24, // 13: sluice.v1.ListTopicsResponse.topics:type_name -> sluice.v1.Topic
 	24, // 14: sluice.v1.DescribeTopicResponse.topic:type_name -> sluice.v1.Topic
 	4,  // 15: sluice.v1.DescribeTopicResponse.partitions:type_name -> sluice.v1.StreamInfo
 	27, // 16: sluice.v1.DescribeTopicResponse.groups:type_name -> sluice.v1.TopicGroupInfo
-	0,  // 17: sluice.v1.AdminService.ListStreams:input_type -> sluice.v1.ListStreamsRequest
-	2,  // 18: sluice.v1.AdminService.DescribeStream:input_type -> sluice.v1.DescribeStreamRequest
-	7,  // 19: sluice.v1.AdminService.ListPending:input_type -> sluice.v1.ListPendingRequest
-	10, // 20: sluice.v1.AdminService.CreateGroup:input_type -> sluice.v1.CreateGroupRequest
-	12, // 21: sluice.v1.AdminService.DeleteGroup:input_type -> sluice.v1.DeleteGroupRequest
-	14, // 22: sluice.v1.AdminService.SeekGroup:input_type -> sluice.v1.SeekGroupRequest
-	16, // 23: sluice.v1.AdminService.ReadRange:input_type -> sluice.v1.ReadRangeRequest
-	18, // 24: sluice.v1.AdminService.TrimStream:input_type -> sluice.v1.TrimStreamRequest
-	20, // 25: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
-	22, // 26: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
-	25, // 27: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
-	1,  // 28: sluice.v1.AdminService.ListStreams:output_type -> sluice.v1.ListStreamsResponse
-	3,  // 29: sluice.v1.AdminService.DescribeStream:output_type -> sluice.v1.DescribeStreamResponse
-	8,  // 30: sluice.v1.AdminService.ListPending:output_type -> sluice.v1.ListPendingResponse
-	11, // 31: sluice.v1.AdminService.CreateGroup:output_type -> sluice.v1.CreateGroupResponse
-	13, // 32: sluice.v1.AdminService.DeleteGroup:output_type -> sluice.v1.DeleteGroupResponse
-	15, // 33: sluice.v1.AdminService.SeekGroup:output_type -> sluice.v1.SeekGroupResponse
-	17, // 34: sluice.v1.AdminService.ReadRange:output_type -> sluice.v1.ReadRangeResponse
-	19, // 35: sluice.v1.AdminService.TrimStream:output_type -> sluice.v1.TrimStreamResponse
-	21, // 36: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
-	23, // 37: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
-	26, // 38: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
-	28, // [28:39] is the sub-list for method output_type
-	17, // [17:28] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	30, // 17: sluice.v1.ListScheduledResponse.events:type_name -> sluice.v1.ScheduledEvent
+	37, // 18: sluice.v1.ScheduledEvent.deliver_at:type_name -> google.protobuf.Timestamp
+	38, // 19: sluice.v1.ScheduledEvent.event:type_name -> sluice.v1.Event
+	0,  // 20: sluice.v1.AdminService.ListStreams:input_type -> sluice.v1.ListStreamsRequest
+	2,  // 21: sluice.v1.AdminService.DescribeStream:input_type -> sluice.v1.DescribeStreamRequest
+	7,  // 22: sluice.v1.AdminService.ListPending:input_type -> sluice.v1.ListPendingRequest
+	10, // 23: sluice.v1.AdminService.CreateGroup:input_type -> sluice.v1.CreateGroupRequest
+	12, // 24: sluice.v1.AdminService.DeleteGroup:input_type -> sluice.v1.DeleteGroupRequest
+	14, // 25: sluice.v1.AdminService.SeekGroup:input_type -> sluice.v1.SeekGroupRequest
+	16, // 26: sluice.v1.AdminService.ReadRange:input_type -> sluice.v1.ReadRangeRequest
+	18, // 27: sluice.v1.AdminService.TrimStream:input_type -> sluice.v1.TrimStreamRequest
+	20, // 28: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
+	22, // 29: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
+	25, // 30: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
+	28, // 31: sluice.v1.AdminService.ListScheduled:input_type -> sluice.v1.ListScheduledRequest
+	31, // 32: sluice.v1.AdminService.CancelScheduled:input_type -> sluice.v1.CancelScheduledRequest
+	1,  // 33: sluice.v1.AdminService.ListStreams:output_type -> sluice.v1.ListStreamsResponse
+	3,  // 34: sluice.v1.AdminService.DescribeStream:output_type -> sluice.v1.DescribeStreamResponse
+	8,  // 35: sluice.v1.AdminService.ListPending:output_type -> sluice.v1.ListPendingResponse
+	11, // 36: sluice.v1.AdminService.CreateGroup:output_type -> sluice.v1.CreateGroupResponse
+	13, // 37: sluice.v1.AdminService.DeleteGroup:output_type -> sluice.v1.DeleteGroupResponse
+	15, // 38: sluice.v1.AdminService.SeekGroup:output_type -> sluice.v1.SeekGroupResponse
+	17, // 39: sluice.v1.AdminService.ReadRange:output_type -> sluice.v1.ReadRangeResponse
+	19, // 40: sluice.v1.AdminService.TrimStream:output_type -> sluice.v1.TrimStreamResponse
+	21, // 41: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	23, // 42: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	26, // 43: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	29, // 44: sluice.v1.AdminService.ListScheduled:output_type -> sluice.v1.ListScheduledResponse
+	32, // 45: sluice.v1.AdminService.CancelScheduled:output_type -> sluice.v1.CancelScheduledResponse
+	33, // [33:46] is the sub-list for method output_type
+	20, // [20:33] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_admin_proto_init() }
@@ -2017,7 +2338,7 @@ func file_sluice_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_admin_proto_rawDesc), len(file_sluice_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,17 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_ListStreams_FullMethodName    = "/sluice.v1.AdminService/ListStreams"
-	AdminService_DescribeStream_FullMethodName = "/sluice.v1.AdminService/DescribeStream"
-	AdminService_ListPending_FullMethodName    = "/sluice.v1.AdminService/ListPending"
-	AdminService_CreateGroup_FullMethodName    = "/sluice.v1.AdminService/CreateGroup"
-	AdminService_DeleteGroup_FullMethodName    = "/sluice.v1.AdminService/DeleteGroup"
-	AdminService_SeekGroup_FullMethodName      = "/sluice.v1.AdminService/SeekGroup"
-	AdminService_ReadRange_FullMethodName      = "/sluice.v1.AdminService/ReadRange"
-	AdminService_TrimStream_FullMethodName     = "/sluice.v1.AdminService/TrimStream"
-	AdminService_CreateTopic_FullMethodName    = "/sluice.v1.AdminService/CreateTopic"
-	AdminService_ListTopics_FullMethodName     = "/sluice.v1.AdminService/ListTopics"
-	AdminService_DescribeTopic_FullMethodName  = "/sluice.v1.AdminService/DescribeTopic"
+	AdminService_ListStreams_FullMethodName     = "/sluice.v1.AdminService/ListStreams"
+	AdminService_DescribeStream_FullMethodName  = "/sluice.v1.AdminService/DescribeStream"
+	AdminService_ListPending_FullMethodName     = "/sluice.v1.AdminService/ListPending"
+	AdminService_CreateGroup_FullMethodName     = "/sluice.v1.AdminService/CreateGroup"
+	AdminService_DeleteGroup_FullMethodName     = "/sluice.v1.AdminService/DeleteGroup"
+	AdminService_SeekGroup_FullMethodName       = "/sluice.v1.AdminService/SeekGroup"
+	AdminService_ReadRange_FullMethodName       = "/sluice.v1.AdminService/ReadRange"
+	AdminService_TrimStream_FullMethodName      = "/sluice.v1.AdminService/TrimStream"
+	AdminService_CreateTopic_FullMethodName     = "/sluice.v1.AdminService/CreateTopic"
+	AdminService_ListTopics_FullMethodName      = "/sluice.v1.AdminService/ListTopics"
+	AdminService_DescribeTopic_FullMethodName   = "/sluice.v1.AdminService/DescribeTopic"
+	AdminService_ListScheduled_FullMethodName   = "/sluice.v1.AdminService/ListScheduled"
+	AdminService_CancelScheduled_FullMethodName = "/sluice.v1.AdminService/CancelScheduled"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -76,6 +78,14 @@ type AdminServiceClient interface {
 	// stream, so per-partition lag per group) and, per group, its live
 	// subscriptions and which partition each holds.
 	DescribeTopic(ctx context.Context, in *DescribeTopicRequest, opts ...grpc.CallOption) (*DescribeTopicResponse, error)
+	// ListScheduled pages through a stream's scheduled events (published with
+	// deliver_at or deliver_after and not yet due), soonest first. For a
+	// topic, list each partition stream.
+	ListScheduled(ctx context.Context, in *ListScheduledRequest, opts ...grpc.CallOption) (*ListScheduledResponse, error)
+	// CancelScheduled deletes a scheduled event before it falls due. NOT_FOUND
+	// when there is no such schedule ID on the stream (never scheduled,
+	// cancelled, or already delivered).
+	CancelScheduled(ctx context.Context, in *CancelScheduledRequest, opts ...grpc.CallOption) (*CancelScheduledResponse, error)
 }
 
 type adminServiceClient struct {
@@ -196,6 +206,26 @@ func (c *adminServiceClient) DescribeTopic(ctx context.Context, in *DescribeTopi
 	return out, nil
 }
 
+func (c *adminServiceClient) ListScheduled(ctx context.Context, in *ListScheduledRequest, opts ...grpc.CallOption) (*ListScheduledResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListScheduledResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListScheduled_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) CancelScheduled(ctx context.Context, in *CancelScheduledRequest, opts ...grpc.CallOption) (*CancelScheduledResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelScheduledResponse)
+	err := c.cc.Invoke(ctx, AdminService_CancelScheduled_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -240,6 +270,14 @@ type AdminServiceServer interface {
 	// stream, so per-partition lag per group) and, per group, its live
 	// subscriptions and which partition each holds.
 	DescribeTopic(context.Context, *DescribeTopicRequest) (*DescribeTopicResponse, error)
+	// ListScheduled pages through a stream's scheduled events (published with
+	// deliver_at or deliver_after and not yet due), soonest first. For a
+	// topic, list each partition stream.
+	ListScheduled(context.Context, *ListScheduledRequest) (*ListScheduledResponse, error)
+	// CancelScheduled deletes a scheduled event before it falls due. NOT_FOUND
+	// when there is no such schedule ID on the stream (never scheduled,
+	// cancelled, or already delivered).
+	CancelScheduled(context.Context, *CancelScheduledRequest) (*CancelScheduledResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -282,6 +320,12 @@ func (UnimplementedAdminServiceServer) ListTopics(context.Context, *ListTopicsRe
 }
 func (UnimplementedAdminServiceServer) DescribeTopic(context.Context, *DescribeTopicRequest) (*DescribeTopicResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DescribeTopic not implemented")
+}
+func (UnimplementedAdminServiceServer) ListScheduled(context.Context, *ListScheduledRequest) (*ListScheduledResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListScheduled not implemented")
+}
+func (UnimplementedAdminServiceServer) CancelScheduled(context.Context, *CancelScheduledRequest) (*CancelScheduledResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelScheduled not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -502,6 +546,42 @@ func _AdminService_DescribeTopic_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_ListScheduled_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListScheduledRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListScheduled(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListScheduled_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListScheduled(ctx, req.(*ListScheduledRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_CancelScheduled_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelScheduledRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CancelScheduled(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CancelScheduled_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CancelScheduled(ctx, req.(*CancelScheduledRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -552,6 +632,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DescribeTopic",
 			Handler:    _AdminService_DescribeTopic_Handler,
+		},
+		{
+			MethodName: "ListScheduled",
+			Handler:    _AdminService_ListScheduled_Handler,
+		},
+		{
+			MethodName: "CancelScheduled",
+			Handler:    _AdminService_CancelScheduled_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

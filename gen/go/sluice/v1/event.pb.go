@@ -9,6 +9,7 @@ package sluicev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -117,8 +118,20 @@ type Event struct {
 	// (--idempotency-window, default 15 minutes) stores nothing new and
 	// returns the entry ID of the first. Not stored in the entry.
 	IdempotencyKey string `protobuf:"bytes,9,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Optional, publish only: deliver the event at this time instead of now
+	// (scheduled delivery). Until then it is not in the stream: consumers, lag
+	// and XLEN do not see it. When it falls due it is appended once, as an
+	// ordinary entry with the field `deliver_at`, by whichever sluiced replica
+	// gets there first. A time in the past delivers now. At most the server's
+	// horizon ahead (--schedule-horizon, default 400 days). Set at most one of
+	// deliver_at and deliver_after. On delivery: the time the event was
+	// scheduled for (publish_time - deliver_at is how late it came).
+	DeliverAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=deliver_at,json=deliverAt,proto3" json:"deliver_at,omitempty"`
+	// Optional, publish only: deliver the event this long after Redis received
+	// the publish, by Redis's clock (see deliver_at).
+	DeliverAfter  *durationpb.Duration `protobuf:"bytes,11,opt,name=deliver_after,json=deliverAfter,proto3" json:"deliver_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -223,6 +236,20 @@ func (x *Event) GetIdempotencyKey() string {
 		return x.IdempotencyKey
 	}
 	return ""
+}
+
+func (x *Event) GetDeliverAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeliverAt
+	}
+	return nil
+}
+
+func (x *Event) GetDeliverAfter() *durationpb.Duration {
+	if x != nil {
+		return x.DeliverAfter
+	}
+	return nil
 }
 
 type isEvent_Data interface {
@@ -360,7 +387,7 @@ var File_sluice_v1_event_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/event.proto\x12\tsluice.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x81\x03\n" +
+	"\x15sluice/v1/event.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n" +
 	"\x05Event\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1a\n" +
@@ -370,7 +397,11 @@ const file_sluice_v1_event_proto_rawDesc = "" +
 	"\aheaders\x18\x05 \x03(\v2\x1d.sluice.v1.Event.HeadersEntryR\aheaders\x12\x10\n" +
 	"\x03key\x18\x06 \x01(\tR\x03key\x12=\n" +
 	"\fpublish_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12'\n" +
-	"\x0fidempotency_key\x18\t \x01(\tR\x0eidempotencyKey\x1a:\n" +
+	"\x0fidempotency_key\x18\t \x01(\tR\x0eidempotencyKey\x129\n" +
+	"\n" +
+	"deliver_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tdeliverAt\x12>\n" +
+	"\rdeliver_after\x18\v \x01(\v2\x19.google.protobuf.DurationR\fdeliverAfter\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x06\n" +
@@ -409,17 +440,20 @@ var file_sluice_v1_event_proto_goTypes = []any{
 	(*StartPosition)(nil),         // 2: sluice.v1.StartPosition
 	nil,                           // 3: sluice.v1.Event.HeadersEntry
 	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 5: google.protobuf.Duration
 }
 var file_sluice_v1_event_proto_depIdxs = []int32{
 	3, // 0: sluice.v1.Event.headers:type_name -> sluice.v1.Event.HeadersEntry
 	4, // 1: sluice.v1.Event.publish_time:type_name -> google.protobuf.Timestamp
-	0, // 2: sluice.v1.StartPosition.edge:type_name -> sluice.v1.Edge
-	4, // 3: sluice.v1.StartPosition.time:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 2: sluice.v1.Event.deliver_at:type_name -> google.protobuf.Timestamp
+	5, // 3: sluice.v1.Event.deliver_after:type_name -> google.protobuf.Duration
+	0, // 4: sluice.v1.StartPosition.edge:type_name -> sluice.v1.Edge
+	4, // 5: sluice.v1.StartPosition.time:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_event_proto_init() }

@@ -177,14 +177,20 @@ func (x *Durability) GetTimeout() *durationpb.Duration {
 // PublishResponse reports where the events were stored.
 type PublishResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Redis stream entry IDs ("<ms>-<seq>"), one per event, in request order.
+	// Redis stream entry IDs ("<ms>-<seq>"), one per event, in request order;
+	// empty for an event scheduled for later (its entry does not exist yet: see
+	// schedule_ids).
 	Ids []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
 	// With Durability: how many replicas confirmed the write (for a topic, the
 	// fewest over the partitions written).
 	Replicas int32 `protobuf:"varint,2,opt,name=replicas,proto3" json:"replicas,omitempty"`
 	// For a topic: the partition of each event, in request order, so ids[i] is
 	// an entry of stream "<topic>.p<partitions[i]>". Empty for a stream.
-	Partitions    []int32 `protobuf:"varint,3,rep,packed,name=partitions,proto3" json:"partitions,omitempty"`
+	Partitions []int32 `protobuf:"varint,3,rep,packed,name=partitions,proto3" json:"partitions,omitempty"`
+	// With scheduled events: one per event, in request order, the schedule ID
+	// of an event scheduled for later (for AdminService.CancelScheduled), empty
+	// for an event stored now. Empty when no event was scheduled.
+	ScheduleIds   []string `protobuf:"bytes,4,rep,name=schedule_ids,json=scheduleIds,proto3" json:"schedule_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -240,6 +246,13 @@ func (x *PublishResponse) GetPartitions() []int32 {
 	return nil
 }
 
+func (x *PublishResponse) GetScheduleIds() []string {
+	if x != nil {
+		return x.ScheduleIds
+	}
+	return nil
+}
+
 var File_sluice_v1_publisher_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_publisher_proto_rawDesc = "" +
@@ -256,13 +269,14 @@ const file_sluice_v1_publisher_proto_rawDesc = "" +
 	"Durability\x12!\n" +
 	"\fmin_replicas\x18\x01 \x01(\x05R\vminReplicas\x12\x10\n" +
 	"\x03aof\x18\x02 \x01(\bR\x03aof\x123\n" +
-	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"_\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x82\x01\n" +
 	"\x0fPublishResponse\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\tR\x03ids\x12\x1a\n" +
 	"\breplicas\x18\x02 \x01(\x05R\breplicas\x12\x1e\n" +
 	"\n" +
 	"partitions\x18\x03 \x03(\x05R\n" +
-	"partitions2T\n" +
+	"partitions\x12!\n" +
+	"\fschedule_ids\x18\x04 \x03(\tR\vscheduleIds2T\n" +
 	"\x10PublisherService\x12@\n" +
 	"\aPublish\x12\x19.sluice.v1.PublishRequest\x1a\x1a.sluice.v1.PublishResponseB\x9b\x01\n" +
 	"\rcom.sluice.v1B\x0ePublisherProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\n" +

@@ -12,11 +12,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from sluice.v1 import event_pb2 as sluice_dot_v1_dot_event__pb2
 from sluice.v1 import subscriber_pb2 as sluice_dot_v1_dot_subscriber__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\x1a\x1asluice/v1/subscriber.proto\"M\n\x12ListStreamsRequest\x12\x18\n\x07pattern\x18\x01 \x01(\tR\x07pattern\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"W\n\x13ListStreamsResponse\x12\x18\n\x07streams\x18\x01 \x03(\tR\x07streams\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"/\n\x15\x44\x65scribeStreamRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\"G\n\x16\x44\x65scribeStreamResponse\x12-\n\x06stream\x18\x01 \x01(\x0b\x32\x15.sluice.v1.StreamInfoR\x06stream\"\x9b\x02\n\nStreamInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n\x06length\x18\x02 \x01(\x03R\x06length\x12$\n\x0e\x66irst_entry_id\x18\x03 \x01(\tR\x0c\x66irstEntryId\x12\"\n\rlast_entry_id\x18\x04 \x01(\tR\x0blastEntryId\x12#\n\rentries_added\x18\x05 \x01(\x03R\x0c\x65ntriesAdded\x12!\n\x0cmemory_bytes\x18\x06 \x01(\x03R\x0bmemoryBytes\x12!\n\x0c\x64\x65\x61\x64_letters\x18\x07 \x01(\x03R\x0b\x64\x65\x61\x64Letters\x12,\n\x06groups\x18\x08 \x03(\x0b\x32\x14.sluice.v1.GroupInfoR\x06groups\"\x94\x02\n\tGroupInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n\x07pending\x18\x02 \x01(\x03R\x07pending\x12*\n\x11last_delivered_id\x18\x03 \x01(\tR\x0flastDeliveredId\x12\x10\n\x03lag\x18\x04 \x01(\x03R\x03lag\x12\x1b\n\tlag_known\x18\x05 \x01(\x08R\x08lagKnown\x12G\n\x12oldest_pending_age\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10oldestPendingAge\x12\x35\n\tconsumers\x18\x07 \x03(\x0b\x32\x17.sluice.v1.ConsumerInfoR\tconsumers\"k\n\x0c\x43onsumerInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n\x07pending\x18\x02 \x01(\x03R\x07pending\x12-\n\x04idle\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x04idle\"\xb5\x01\n\x12ListPendingRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n\x08\x63onsumer\x18\x03 \x01(\tR\x08\x63onsumer\x12\x19\n\x08\x64ue_only\x18\x04 \x01(\x08R\x07\x64ueOnly\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\"p\n\x13ListPendingResponse\x12\x31\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.sluice.v1.PendingEntryR\x07\x65ntries\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc0\x01\n\x0cPendingEntry\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n\x08\x63onsumer\x18\x02 \x01(\tR\x08\x63onsumer\x12%\n\x0e\x64\x65livery_count\x18\x03 \x01(\x03R\rdeliveryCount\x12\x30\n\x06\x64ue_in\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\x05\x64ueIn\x12+\n\x03\x61ge\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x61ge\"r\n\x12\x43reateGroupRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12.\n\x05start\x18\x03 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x05start\"/\n\x13\x43reateGroupResponse\x12\x18\n\x07\x63reated\x18\x01 \x01(\x08R\x07\x63reated\"B\n\x12\x44\x65leteGroupRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\"/\n\x13\x44\x65leteGroupResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"v\n\x10SeekGroupRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x34\n\x08position\x18\x03 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x08position\"\x13\n\x11SeekGroupResponse\"\xe9\x01\n\x10ReadRangeRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05start\x18\x02 \x01(\tR\x05start\x12\x10\n\x03\x65nd\x18\x03 \x01(\tR\x03\x65nd\x12\x18\n\x07reverse\x18\x04 \x01(\x08R\x07reverse\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\x12?\n\x0epayload_format\x18\x07 \x01(\x0e\x32\x18.sluice.v1.PayloadFormatR\rpayloadFormat\"k\n\x11ReadRangeResponse\x12.\n\x08messages\x18\x01 \x03(\x0b\x32\x12.sluice.v1.MessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n\x11TrimStreamRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x1f\n\nmax_length\x18\x02 \x01(\x03H\x00R\tmaxLength\x12\x17\n\x06min_id\x18\x03 \x01(\tH\x00R\x05minId\x12\x34\n\x07max_age\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00R\x06maxAgeB\x06\n\x04keep\".\n\x12TrimStreamResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x03R\x07\x64\x65leted\"J\n\x12\x43reateTopicRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x02 \x01(\x05R\npartitions\"/\n\x13\x43reateTopicResponse\x12\x18\n\x07\x63reated\x18\x01 \x01(\x08R\x07\x63reated\"\x13\n\x11ListTopicsRequest\">\n\x12ListTopicsResponse\x12(\n\x06topics\x18\x01 \x03(\x0b\x32\x10.sluice.v1.TopicR\x06topics\";\n\x05Topic\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n\npartitions\x18\x02 \x01(\x05R\npartitions\",\n\x14\x44\x65scribeTopicRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\"\xa9\x01\n\x15\x44\x65scribeTopicResponse\x12&\n\x05topic\x18\x01 \x01(\x0b\x32\x10.sluice.v1.TopicR\x05topic\x12\x35\n\npartitions\x18\x02 \x03(\x0b\x32\x15.sluice.v1.StreamInfoR\npartitions\x12\x31\n\x06groups\x18\x03 \x03(\x0b\x32\x19.sluice.v1.TopicGroupInfoR\x06groups\"V\n\x0eTopicGroupInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n\x07members\x18\x02 \x03(\tR\x07members\x12\x16\n\x06owners\x18\x03 \x03(\tR\x06owners2\xe5\x06\n\x0c\x41\x64minService\x12L\n\x0bListStreams\x12\x1d.sluice.v1.ListStreamsRequest\x1a\x1e.sluice.v1.ListStreamsResponse\x12U\n\x0e\x44\x65scribeStream\x12 .sluice.v1.DescribeStreamRequest\x1a!.sluice.v1.DescribeStreamResponse\x12L\n\x0bListPending\x12\x1d.sluice.v1.ListPendingRequest\x1a\x1e.sluice.v1.ListPendingResponse\x12L\n\x0b\x43reateGroup\x12\x1d.sluice.v1.CreateGroupRequest\x1a\x1e.sluice.v1.CreateGroupResponse\x12L\n\x0b\x44\x65leteGroup\x12\x1d.sluice.v1.DeleteGroupRequest\x1a\x1e.sluice.v1.DeleteGroupResponse\x12\x46\n\tSeekGroup\x12\x1b.sluice.v1.SeekGroupRequest\x1a\x1c.sluice.v1.SeekGroupResponse\x12\x46\n\tReadRange\x12\x1b.sluice.v1.ReadRangeRequest\x1a\x1c.sluice.v1.ReadRangeResponse\x12I\n\nTrimStream\x12\x1c.sluice.v1.TrimStreamRequest\x1a\x1d.sluice.v1.TrimStreamResponse\x12L\n\x0b\x43reateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12I\n\nListTopics\x12\x1c.sluice.v1.ListTopicsRequest\x1a\x1d.sluice.v1.ListTopicsResponse\x12R\n\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponseB\x97\x01\n\rcom.sluice.v1B\nAdminProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15sluice/v1/event.proto\x1a\x1asluice/v1/subscriber.proto\"M\n\x12ListStreamsRequest\x12\x18\n\x07pattern\x18\x01 \x01(\tR\x07pattern\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"W\n\x13ListStreamsResponse\x12\x18\n\x07streams\x18\x01 \x03(\tR\x07streams\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"/\n\x15\x44\x65scribeStreamRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\"G\n\x16\x44\x65scribeStreamResponse\x12-\n\x06stream\x18\x01 \x01(\x0b\x32\x15.sluice.v1.StreamInfoR\x06stream\"\xb9\x02\n\nStreamInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n\x06length\x18\x02 \x01(\x03R\x06length\x12$\n\x0e\x66irst_entry_id\x18\x03 \x01(\tR\x0c\x66irstEntryId\x12\"\n\rlast_entry_id\x18\x04 \x01(\tR\x0blastEntryId\x12#\n\rentries_added\x18\x05 \x01(\x03R\x0c\x65ntriesAdded\x12!\n\x0cmemory_bytes\x18\x06 \x01(\x03R\x0bmemoryBytes\x12!\n\x0c\x64\x65\x61\x64_letters\x18\x07 \x01(\x03R\x0b\x64\x65\x61\x64Letters\x12,\n\x06groups\x18\x08 \x03(\x0b\x32\x14.sluice.v1.GroupInfoR\x06groups\x12\x1c\n\tscheduled\x18\t \x01(\x03R\tscheduled\"\x94\x02\n\tGroupInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n\x07pending\x18\x02 \x01(\x03R\x07pending\x12*\n\x11last_delivered_id\x18\x03 \x01(\tR\x0flastDeliveredId\x12\x10\n\x03lag\x18\x04 \x01(\x03R\x03lag\x12\x1b\n\tlag_known\x18\x05 \x01(\x08R\x08lagKnown\x12G\n\x12oldest_pending_age\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10oldestPendingAge\x12\x35\n\tconsumers\x18\x07 \x03(\x0b\x32\x17.sluice.v1.ConsumerInfoR\tconsumers\"k\n\x0c\x43onsumerInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n\x07pending\x18\x02 \x01(\x03R\x07pending\x12-\n\x04idle\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x04idle\"\xb5\x01\n\x12ListPendingRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n\x08\x63onsumer\x18\x03 \x01(\tR\x08\x63onsumer\x12\x19\n\x08\x64ue_only\x18\x04 \x01(\x08R\x07\x64ueOnly\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\"p\n\x13ListPendingResponse\x12\x31\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.sluice.v1.PendingEntryR\x07\x65ntries\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc0\x01\n\x0cPendingEntry\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n\x08\x63onsumer\x18\x02 \x01(\tR\x08\x63onsumer\x12%\n\x0e\x64\x65livery_count\x18\x03 \x01(\x03R\rdeliveryCount\x12\x30\n\x06\x64ue_in\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\x05\x64ueIn\x12+\n\x03\x61ge\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x61ge\"r\n\x12\x43reateGroupRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12.\n\x05start\x18\x03 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x05start\"/\n\x13\x43reateGroupResponse\x12\x18\n\x07\x63reated\x18\x01 \x01(\x08R\x07\x63reated\"B\n\x12\x44\x65leteGroupRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\"/\n\x13\x44\x65leteGroupResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"v\n\x10SeekGroupRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x34\n\x08position\x18\x03 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x08position\"\x13\n\x11SeekGroupResponse\"\xe9\x01\n\x10ReadRangeRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05start\x18\x02 \x01(\tR\x05start\x12\x10\n\x03\x65nd\x18\x03 \x01(\tR\x03\x65nd\x12\x18\n\x07reverse\x18\x04 \x01(\x08R\x07reverse\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\x12?\n\x0epayload_format\x18\x07 \x01(\x0e\x32\x18.sluice.v1.PayloadFormatR\rpayloadFormat\"k\n\x11ReadRangeResponse\x12.\n\x08messages\x18\x01 \x03(\x0b\x32\x12.sluice.v1.MessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n\x11TrimStreamRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x1f\n\nmax_length\x18\x02 \x01(\x03H\x00R\tmaxLength\x12\x17\n\x06min_id\x18\x03 \x01(\tH\x00R\x05minId\x12\x34\n\x07max_age\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00R\x06maxAgeB\x06\n\x04keep\".\n\x12TrimStreamResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x03R\x07\x64\x65leted\"J\n\x12\x43reateTopicRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x02 \x01(\x05R\npartitions\"/\n\x13\x43reateTopicResponse\x12\x18\n\x07\x63reated\x18\x01 \x01(\x08R\x07\x63reated\"\x13\n\x11ListTopicsRequest\">\n\x12ListTopicsResponse\x12(\n\x06topics\x18\x01 \x03(\x0b\x32\x10.sluice.v1.TopicR\x06topics\";\n\x05Topic\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n\npartitions\x18\x02 \x01(\x05R\npartitions\",\n\x14\x44\x65scribeTopicRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\"\xa9\x01\n\x15\x44\x65scribeTopicResponse\x12&\n\x05topic\x18\x01 \x01(\x0b\x32\x10.sluice.v1.TopicR\x05topic\x12\x35\n\npartitions\x18\x02 \x03(\x0b\x32\x15.sluice.v1.StreamInfoR\npartitions\x12\x31\n\x06groups\x18\x03 \x03(\x0b\x32\x19.sluice.v1.TopicGroupInfoR\x06groups\"V\n\x0eTopicGroupInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n\x07members\x18\x02 \x03(\tR\x07members\x12\x16\n\x06owners\x18\x03 \x03(\tR\x06owners\"j\n\x14ListScheduledRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"r\n\x15ListScheduledResponse\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.sluice.v1.ScheduledEventR\x06\x65vents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n\x0eScheduledEvent\x12\x1f\n\x0bschedule_id\x18\x01 \x01(\tR\nscheduleId\x12\x39\n\ndeliver_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tdeliverAt\x12&\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x10.sluice.v1.EventR\x05\x65vent\"Q\n\x16\x43\x61ncelScheduledRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x1f\n\x0bschedule_id\x18\x02 \x01(\tR\nscheduleId\"\x19\n\x17\x43\x61ncelScheduledResponse2\x93\x08\n\x0c\x41\x64minService\x12L\n\x0bListStreams\x12\x1d.sluice.v1.ListStreamsRequest\x1a\x1e.sluice.v1.ListStreamsResponse\x12U\n\x0e\x44\x65scribeStream\x12 .sluice.v1.DescribeStreamRequest\x1a!.sluice.v1.DescribeStreamResponse\x12L\n\x0bListPending\x12\x1d.sluice.v1.ListPendingRequest\x1a\x1e.sluice.v1.ListPendingResponse\x12L\n\x0b\x43reateGroup\x12\x1d.sluice.v1.CreateGroupRequest\x1a\x1e.sluice.v1.CreateGroupResponse\x12L\n\x0b\x44\x65leteGroup\x12\x1d.sluice.v1.DeleteGroupRequest\x1a\x1e.sluice.v1.DeleteGroupResponse\x12\x46\n\tSeekGroup\x12\x1b.sluice.v1.SeekGroupRequest\x1a\x1c.sluice.v1.SeekGroupResponse\x12\x46\n\tReadRange\x12\x1b.sluice.v1.ReadRangeRequest\x1a\x1c.sluice.v1.ReadRangeResponse\x12I\n\nTrimStream\x12\x1c.sluice.v1.TrimStreamRequest\x1a\x1d.sluice.v1.TrimStreamResponse\x12L\n\x0b\x43reateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12I\n\nListTopics\x12\x1c.sluice.v1.ListTopicsRequest\x1a\x1d.sluice.v1.ListTopicsResponse\x12R\n\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponse\x12R\n\rListScheduled\x12\x1f.sluice.v1.ListScheduledRequest\x1a .sluice.v1.ListScheduledResponse\x12X\n\x0f\x43\x61ncelScheduled\x12!.sluice.v1.CancelScheduledRequest\x1a\".sluice.v1.CancelScheduledResponseB\x97\x01\n\rcom.sluice.v1B\nAdminProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sluice.v1.admin_pb2', globals())
@@ -24,62 +25,72 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\rcom.sluice.v1B\nAdminProtoP\001Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\242\002\003SXX\252\002\tSluice.V1\312\002\tSluice\\V1\342\002\025Sluice\\V1\\GPBMetadata\352\002\nSluice::V1'
-  _LISTSTREAMSREQUEST._serialized_start=119
-  _LISTSTREAMSREQUEST._serialized_end=196
-  _LISTSTREAMSRESPONSE._serialized_start=198
-  _LISTSTREAMSRESPONSE._serialized_end=285
-  _DESCRIBESTREAMREQUEST._serialized_start=287
-  _DESCRIBESTREAMREQUEST._serialized_end=334
-  _DESCRIBESTREAMRESPONSE._serialized_start=336
-  _DESCRIBESTREAMRESPONSE._serialized_end=407
-  _STREAMINFO._serialized_start=410
-  _STREAMINFO._serialized_end=693
-  _GROUPINFO._serialized_start=696
-  _GROUPINFO._serialized_end=972
-  _CONSUMERINFO._serialized_start=974
-  _CONSUMERINFO._serialized_end=1081
-  _LISTPENDINGREQUEST._serialized_start=1084
-  _LISTPENDINGREQUEST._serialized_end=1265
-  _LISTPENDINGRESPONSE._serialized_start=1267
-  _LISTPENDINGRESPONSE._serialized_end=1379
-  _PENDINGENTRY._serialized_start=1382
-  _PENDINGENTRY._serialized_end=1574
-  _CREATEGROUPREQUEST._serialized_start=1576
-  _CREATEGROUPREQUEST._serialized_end=1690
-  _CREATEGROUPRESPONSE._serialized_start=1692
-  _CREATEGROUPRESPONSE._serialized_end=1739
-  _DELETEGROUPREQUEST._serialized_start=1741
-  _DELETEGROUPREQUEST._serialized_end=1807
-  _DELETEGROUPRESPONSE._serialized_start=1809
-  _DELETEGROUPRESPONSE._serialized_end=1856
-  _SEEKGROUPREQUEST._serialized_start=1858
-  _SEEKGROUPREQUEST._serialized_end=1976
-  _SEEKGROUPRESPONSE._serialized_start=1978
-  _SEEKGROUPRESPONSE._serialized_end=1997
-  _READRANGEREQUEST._serialized_start=2000
-  _READRANGEREQUEST._serialized_end=2233
-  _READRANGERESPONSE._serialized_start=2235
-  _READRANGERESPONSE._serialized_end=2342
-  _TRIMSTREAMREQUEST._serialized_start=2345
-  _TRIMSTREAMREQUEST._serialized_end=2508
-  _TRIMSTREAMRESPONSE._serialized_start=2510
-  _TRIMSTREAMRESPONSE._serialized_end=2556
-  _CREATETOPICREQUEST._serialized_start=2558
-  _CREATETOPICREQUEST._serialized_end=2632
-  _CREATETOPICRESPONSE._serialized_start=2634
-  _CREATETOPICRESPONSE._serialized_end=2681
-  _LISTTOPICSREQUEST._serialized_start=2683
-  _LISTTOPICSREQUEST._serialized_end=2702
-  _LISTTOPICSRESPONSE._serialized_start=2704
-  _LISTTOPICSRESPONSE._serialized_end=2766
-  _TOPIC._serialized_start=2768
-  _TOPIC._serialized_end=2827
-  _DESCRIBETOPICREQUEST._serialized_start=2829
-  _DESCRIBETOPICREQUEST._serialized_end=2873
-  _DESCRIBETOPICRESPONSE._serialized_start=2876
-  _DESCRIBETOPICRESPONSE._serialized_end=3045
-  _TOPICGROUPINFO._serialized_start=3047
-  _TOPICGROUPINFO._serialized_end=3133
-  _ADMINSERVICE._serialized_start=3136
-  _ADMINSERVICE._serialized_end=4005
+  _LISTSTREAMSREQUEST._serialized_start=152
+  _LISTSTREAMSREQUEST._serialized_end=229
+  _LISTSTREAMSRESPONSE._serialized_start=231
+  _LISTSTREAMSRESPONSE._serialized_end=318
+  _DESCRIBESTREAMREQUEST._serialized_start=320
+  _DESCRIBESTREAMREQUEST._serialized_end=367
+  _DESCRIBESTREAMRESPONSE._serialized_start=369
+  _DESCRIBESTREAMRESPONSE._serialized_end=440
+  _STREAMINFO._serialized_start=443
+  _STREAMINFO._serialized_end=756
+  _GROUPINFO._serialized_start=759
+  _GROUPINFO._serialized_end=1035
+  _CONSUMERINFO._serialized_start=1037
+  _CONSUMERINFO._serialized_end=1144
+  _LISTPENDINGREQUEST._serialized_start=1147
+  _LISTPENDINGREQUEST._serialized_end=1328
+  _LISTPENDINGRESPONSE._serialized_start=1330
+  _LISTPENDINGRESPONSE._serialized_end=1442
+  _PENDINGENTRY._serialized_start=1445
+  _PENDINGENTRY._serialized_end=1637
+  _CREATEGROUPREQUEST._serialized_start=1639
+  _CREATEGROUPREQUEST._serialized_end=1753
+  _CREATEGROUPRESPONSE._serialized_start=1755
+  _CREATEGROUPRESPONSE._serialized_end=1802
+  _DELETEGROUPREQUEST._serialized_start=1804
+  _DELETEGROUPREQUEST._serialized_end=1870
+  _DELETEGROUPRESPONSE._serialized_start=1872
+  _DELETEGROUPRESPONSE._serialized_end=1919
+  _SEEKGROUPREQUEST._serialized_start=1921
+  _SEEKGROUPREQUEST._serialized_end=2039
+  _SEEKGROUPRESPONSE._serialized_start=2041
+  _SEEKGROUPRESPONSE._serialized_end=2060
+  _READRANGEREQUEST._serialized_start=2063
+  _READRANGEREQUEST._serialized_end=2296
+  _READRANGERESPONSE._serialized_start=2298
+  _READRANGERESPONSE._serialized_end=2405
+  _TRIMSTREAMREQUEST._serialized_start=2408
+  _TRIMSTREAMREQUEST._serialized_end=2571
+  _TRIMSTREAMRESPONSE._serialized_start=2573
+  _TRIMSTREAMRESPONSE._serialized_end=2619
+  _CREATETOPICREQUEST._serialized_start=2621
+  _CREATETOPICREQUEST._serialized_end=2695
+  _CREATETOPICRESPONSE._serialized_start=2697
+  _CREATETOPICRESPONSE._serialized_end=2744
+  _LISTTOPICSREQUEST._serialized_start=2746
+  _LISTTOPICSREQUEST._serialized_end=2765
+  _LISTTOPICSRESPONSE._serialized_start=2767
+  _LISTTOPICSRESPONSE._serialized_end=2829
+  _TOPIC._serialized_start=2831
+  _TOPIC._serialized_end=2890
+  _DESCRIBETOPICREQUEST._serialized_start=2892
+  _DESCRIBETOPICREQUEST._serialized_end=2936
+  _DESCRIBETOPICRESPONSE._serialized_start=2939
+  _DESCRIBETOPICRESPONSE._serialized_end=3108
+  _TOPICGROUPINFO._serialized_start=3110
+  _TOPICGROUPINFO._serialized_end=3196
+  _LISTSCHEDULEDREQUEST._serialized_start=3198
+  _LISTSCHEDULEDREQUEST._serialized_end=3304
+  _LISTSCHEDULEDRESPONSE._serialized_start=3306
+  _LISTSCHEDULEDRESPONSE._serialized_end=3420
+  _SCHEDULEDEVENT._serialized_start=3423
+  _SCHEDULEDEVENT._serialized_end=3571
+  _CANCELSCHEDULEDREQUEST._serialized_start=3573
+  _CANCELSCHEDULEDREQUEST._serialized_end=3654
+  _CANCELSCHEDULEDRESPONSE._serialized_start=3656
+  _CANCELSCHEDULEDRESPONSE._serialized_end=3681
+  _ADMINSERVICE._serialized_start=3684
+  _ADMINSERVICE._serialized_end=4727
 # @@protoc_insertion_point(module_scope)

@@ -72,6 +72,16 @@ class AdminServiceStub(object):
                 request_serializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicResponse.FromString,
                 )
+        self.ListScheduled = channel.unary_unary(
+                '/sluice.v1.AdminService/ListScheduled',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.ListScheduledRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.ListScheduledResponse.FromString,
+                )
+        self.CancelScheduled = channel.unary_unary(
+                '/sluice.v1.AdminService/CancelScheduled',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.CancelScheduledRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.CancelScheduledResponse.FromString,
+                )
 
 
 class AdminServiceServicer(object):
@@ -171,6 +181,24 @@ class AdminServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListScheduled(self, request, context):
+        """ListScheduled pages through a stream's scheduled events (published with
+        deliver_at or deliver_after and not yet due), soonest first. For a
+        topic, list each partition stream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelScheduled(self, request, context):
+        """CancelScheduled deletes a scheduled event before it falls due. NOT_FOUND
+        when there is no such schedule ID on the stream (never scheduled,
+        cancelled, or already delivered).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -228,6 +256,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DescribeTopic,
                     request_deserializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_admin__pb2.DescribeTopicResponse.SerializeToString,
+            ),
+            'ListScheduled': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScheduled,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.ListScheduledRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.ListScheduledResponse.SerializeToString,
+            ),
+            'CancelScheduled': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelScheduled,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.CancelScheduledRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.CancelScheduledResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -426,5 +464,39 @@ class AdminService(object):
         return grpc.experimental.unary_unary(request, target, '/sluice.v1.AdminService/DescribeTopic',
             sluice_dot_v1_dot_admin__pb2.DescribeTopicRequest.SerializeToString,
             sluice_dot_v1_dot_admin__pb2.DescribeTopicResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListScheduled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/sluice.v1.AdminService/ListScheduled',
+            sluice_dot_v1_dot_admin__pb2.ListScheduledRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.ListScheduledResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CancelScheduled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/sluice.v1.AdminService/CancelScheduled',
+            sluice_dot_v1_dot_admin__pb2.CancelScheduledRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.CancelScheduledResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

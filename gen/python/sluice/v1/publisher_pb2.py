@@ -15,7 +15,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from sluice.v1 import event_pb2 as sluice_dot_v1_dot_event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19sluice/v1/publisher.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\x9f\x01\n\x0ePublishRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12(\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x10.sluice.v1.EventR\x06\x65vents\x12\x35\n\ndurability\x18\x03 \x01(\x0b\x32\x15.sluice.v1.DurabilityR\ndurability\x12\x14\n\x05topic\x18\x04 \x01(\tR\x05topic\"v\n\nDurability\x12!\n\x0cmin_replicas\x18\x01 \x01(\x05R\x0bminReplicas\x12\x10\n\x03\x61of\x18\x02 \x01(\x08R\x03\x61of\x12\x33\n\x07timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x07timeout\"_\n\x0fPublishResponse\x12\x10\n\x03ids\x18\x01 \x03(\tR\x03ids\x12\x1a\n\x08replicas\x18\x02 \x01(\x05R\x08replicas\x12\x1e\n\npartitions\x18\x03 \x03(\x05R\npartitions2T\n\x10PublisherService\x12@\n\x07Publish\x12\x19.sluice.v1.PublishRequest\x1a\x1a.sluice.v1.PublishResponseB\x9b\x01\n\rcom.sluice.v1B\x0ePublisherProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19sluice/v1/publisher.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\x9f\x01\n\x0ePublishRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12(\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x10.sluice.v1.EventR\x06\x65vents\x12\x35\n\ndurability\x18\x03 \x01(\x0b\x32\x15.sluice.v1.DurabilityR\ndurability\x12\x14\n\x05topic\x18\x04 \x01(\tR\x05topic\"v\n\nDurability\x12!\n\x0cmin_replicas\x18\x01 \x01(\x05R\x0bminReplicas\x12\x10\n\x03\x61of\x18\x02 \x01(\x08R\x03\x61of\x12\x33\n\x07timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x07timeout\"\x82\x01\n\x0fPublishResponse\x12\x10\n\x03ids\x18\x01 \x03(\tR\x03ids\x12\x1a\n\x08replicas\x18\x02 \x01(\x05R\x08replicas\x12\x1e\n\npartitions\x18\x03 \x03(\x05R\npartitions\x12!\n\x0cschedule_ids\x18\x04 \x03(\tR\x0bscheduleIds2T\n\x10PublisherService\x12@\n\x07Publish\x12\x19.sluice.v1.PublishRequest\x1a\x1a.sluice.v1.PublishResponseB\x9b\x01\n\rcom.sluice.v1B\x0ePublisherProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sluice.v1.publisher_pb2', globals())
@@ -27,8 +27,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _PUBLISHREQUEST._serialized_end=255
   _DURABILITY._serialized_start=257
   _DURABILITY._serialized_end=375
-  _PUBLISHRESPONSE._serialized_start=377
-  _PUBLISHRESPONSE._serialized_end=472
-  _PUBLISHERSERVICE._serialized_start=474
-  _PUBLISHERSERVICE._serialized_end=558
+  _PUBLISHRESPONSE._serialized_start=378
+  _PUBLISHRESPONSE._serialized_end=508
+  _PUBLISHERSERVICE._serialized_start=510
+  _PUBLISHERSERVICE._serialized_end=594
 # @@protoc_insertion_point(module_scope)

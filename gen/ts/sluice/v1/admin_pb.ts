@@ -4,9 +4,9 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
-import type { StartPosition } from "./event_pb.js";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Event, StartPosition } from "./event_pb.js";
 import { file_sluice_v1_event } from "./event_pb.js";
 import type { Message as Message$1, PayloadFormat } from "./subscriber_pb.js";
 import { file_sluice_v1_subscriber } from "./subscriber_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSI5ChJMaXN0U3RyZWFtc1JlcXVlc3QSDwoHcGF0dGVybhgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJIj8KE0xpc3RTdHJlYW1zUmVzcG9uc2USDwoHc3RyZWFtcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoVRGVzY3JpYmVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSI/ChZEZXNjcmliZVN0cmVhbVJlc3BvbnNlEiUKBnN0cmVhbRgBIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvIsIBCgpTdHJlYW1JbmZvEgwKBG5hbWUYASABKAkSDgoGbGVuZ3RoGAIgASgDEhYKDmZpcnN0X2VudHJ5X2lkGAMgASgJEhUKDWxhc3RfZW50cnlfaWQYBCABKAkSFQoNZW50cmllc19hZGRlZBgFIAEoAxIUCgxtZW1vcnlfYnl0ZXMYBiABKAMSFAoMZGVhZF9sZXR0ZXJzGAcgASgDEiQKBmdyb3VwcxgIIAMoCzIULnNsdWljZS52MS5Hcm91cEluZm8iyAEKCUdyb3VwSW5mbxIMCgRuYW1lGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSGQoRbGFzdF9kZWxpdmVyZWRfaWQYAyABKAkSCwoDbGFnGAQgASgDEhEKCWxhZ19rbm93bhgFIAEoCBI1ChJvbGRlc3RfcGVuZGluZ19hZ2UYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoJY29uc3VtZXJzGAcgAygLMhcuc2x1aWNlLnYxLkNvbnN1bWVySW5mbyJWCgxDb25zdW1lckluZm8SDAoEbmFtZRgBIAEoCRIPCgdwZW5kaW5nGAIgASgDEicKBGlkbGUYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ifgoSTGlzdFBlbmRpbmdSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIQCghjb25zdW1lchgDIAEoCRIQCghkdWVfb25seRgEIAEoCBIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJYChNMaXN0UGVuZGluZ1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5zbHVpY2UudjEuUGVuZGluZ0VudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKXAQoMUGVuZGluZ0VudHJ5EgoKAmlkGAEgASgJEhAKCGNvbnN1bWVyGAIgASgJEhYKDmRlbGl2ZXJ5X2NvdW50GAMgASgDEikKBmR1ZV9pbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgNhZ2UYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iXAoSQ3JlYXRlR3JvdXBSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRInCgVzdGFydBgDIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uIiYKE0NyZWF0ZUdyb3VwUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoCCIzChJEZWxldGVHcm91cFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEg0KBWdyb3VwGAIgASgJIiYKE0RlbGV0ZUdyb3VwUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCJdChBTZWVrR3JvdXBSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCRIqCghwb3NpdGlvbhgDIAEoCzIYLnNsdWljZS52MS5TdGFydFBvc2l0aW9uIhMKEVNlZWtHcm91cFJlc3BvbnNlIqgBChBSZWFkUmFuZ2VSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVzdGFydBgCIAEoCRILCgNlbmQYAyABKAkSDwoHcmV2ZXJzZRgEIAEoCBIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCRIwCg5wYXlsb2FkX2Zvcm1hdBgHIAEoDjIYLnNsdWljZS52MS5QYXlsb2FkRm9ybWF0IlIKEVJlYWRSYW5nZVJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIuc2x1aWNlLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoEBChFUcmltU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSFAoKbWF4X2xlbmd0aBgCIAEoA0gAEhAKBm1pbl9pZBgDIAEoCUgAEiwKB21heF9hZ2UYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IAEIGCgRrZWVwIiUKElRyaW1TdHJlYW1SZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIjcKEkNyZWF0ZVRvcGljUmVxdWVzdBINCgV0b3BpYxgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgFIiYKE0NyZWF0ZVRvcGljUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoCCITChFMaXN0VG9waWNzUmVxdWVzdCI2ChJMaXN0VG9waWNzUmVzcG9uc2USIAoGdG9waWNzGAEgAygLMhAuc2x1aWNlLnYxLlRvcGljIikKBVRvcGljEgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBSIlChREZXNjcmliZVRvcGljUmVxdWVzdBINCgV0b3BpYxgBIAEoCSKOAQoVRGVzY3JpYmVUb3BpY1Jlc3BvbnNlEh8KBXRvcGljGAEgASgLMhAuc2x1aWNlLnYxLlRvcGljEikKCnBhcnRpdGlvbnMYAiADKAsyFS5zbHVpY2UudjEuU3RyZWFtSW5mbxIpCgZncm91cHMYAyADKAsyGS5zbHVpY2UudjEuVG9waWNHcm91cEluZm8iPwoOVG9waWNHcm91cEluZm8SDAoEbmFtZRgBIAEoCRIPCgdtZW1iZXJzGAIgAygJEg4KBm93bmVycxgDIAMoCTLlBgoMQWRtaW5TZXJ2aWNlEkwKC0xpc3RTdHJlYW1zEh0uc2x1aWNlLnYxLkxpc3RTdHJlYW1zUmVxdWVzdBoeLnNsdWljZS52MS5MaXN0U3RyZWFtc1Jlc3BvbnNlElUKDkRlc2NyaWJlU3RyZWFtEiAuc2x1aWNlLnYxLkRlc2NyaWJlU3RyZWFtUmVxdWVzdBohLnNsdWljZS52MS5EZXNjcmliZVN0cmVhbVJlc3BvbnNlEkwKC0xpc3RQZW5kaW5nEh0uc2x1aWNlLnYxLkxpc3RQZW5kaW5nUmVxdWVzdBoeLnNsdWljZS52MS5MaXN0UGVuZGluZ1Jlc3BvbnNlEkwKC0NyZWF0ZUdyb3VwEh0uc2x1aWNlLnYxLkNyZWF0ZUdyb3VwUmVxdWVzdBoeLnNsdWljZS52MS5DcmVhdGVHcm91cFJlc3BvbnNlEkwKC0RlbGV0ZUdyb3VwEh0uc2x1aWNlLnYxLkRlbGV0ZUdyb3VwUmVxdWVzdBoeLnNsdWljZS52MS5EZWxldGVHcm91cFJlc3BvbnNlEkYKCVNlZWtHcm91cBIbLnNsdWljZS52MS5TZWVrR3JvdXBSZXF1ZXN0Ghwuc2x1aWNlLnYxLlNlZWtHcm91cFJlc3BvbnNlEkYKCVJlYWRSYW5nZRIbLnNsdWljZS52MS5SZWFkUmFuZ2VSZXF1ZXN0Ghwuc2x1aWNlLnYxLlJlYWRSYW5nZVJlc3BvbnNlEkkKClRyaW1TdHJlYW0SHC5zbHVpY2UudjEuVHJpbVN0cmVhbVJlcXVlc3QaHS5zbHVpY2UudjEuVHJpbVN0cmVhbVJlc3BvbnNlEkwKC0NyZWF0ZVRvcGljEh0uc2x1aWNlLnYxLkNyZWF0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5DcmVhdGVUb3BpY1Jlc3BvbnNlEkkKCkxpc3RUb3BpY3MSHC5zbHVpY2UudjEuTGlzdFRvcGljc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdFRvcGljc1Jlc3BvbnNlElIKDURlc2NyaWJlVG9waWMSHy5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1JlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1Jlc3BvbnNlQpcBCg1jb20uc2x1aWNlLnYxQgpBZG1pblByb3RvUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxogIDU1hYqgIJU2x1aWNlLlYxygIJU2x1aWNlXFYx4gIVU2x1aWNlXFYxXEdQQk1ldGFkYXRh6gIKU2x1aWNlOjpWMWIGcHJvdG8z", [file_google_protobuf_duration, file_sluice_v1_event, file_sluice_v1_subscriber]);
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSI5ChJMaXN0U3RyZWFtc1JlcXVlc3QSDwoHcGF0dGVybhgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJIj8KE0xpc3RTdHJlYW1zUmVzcG9uc2USDwoHc3RyZWFtcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoVRGVzY3JpYmVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSI/ChZEZXNjcmliZVN0cmVhbVJlc3BvbnNlEiUKBnN0cmVhbRgBIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvItUBCgpTdHJlYW1JbmZvEgwKBG5hbWUYASABKAkSDgoGbGVuZ3RoGAIgASgDEhYKDmZpcnN0X2VudHJ5X2lkGAMgASgJEhUKDWxhc3RfZW50cnlfaWQYBCABKAkSFQoNZW50cmllc19hZGRlZBgFIAEoAxIUCgxtZW1vcnlfYnl0ZXMYBiABKAMSFAoMZGVhZF9sZXR0ZXJzGAcgASgDEiQKBmdyb3VwcxgIIAMoCzIULnNsdWljZS52MS5Hcm91cEluZm8SEQoJc2NoZWR1bGVkGAkgASgDIsgBCglHcm91cEluZm8SDAoEbmFtZRgBIAEoCRIPCgdwZW5kaW5nGAIgASgDEhkKEWxhc3RfZGVsaXZlcmVkX2lkGAMgASgJEgsKA2xhZxgEIAEoAxIRCglsYWdfa25vd24YBSABKAgSNQoSb2xkZXN0X3BlbmRpbmdfYWdlGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEioKCWNvbnN1bWVycxgHIAMoCzIXLnNsdWljZS52MS5Db25zdW1lckluZm8iVgoMQ29uc3VtZXJJbmZvEgwKBG5hbWUYASABKAkSDwoHcGVuZGluZxgCIAEoAxInCgRpZGxlGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIn4KEkxpc3RQZW5kaW5nUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSDQoFZ3JvdXAYAiABKAkSEAoIY29uc3VtZXIYAyABKAkSEAoIZHVlX29ubHkYBCABKAgSEQoJcGFnZV9zaXplGAUgASgFEhIKCnBhZ2VfdG9rZW4YBiABKAkiWAoTTGlzdFBlbmRpbmdSZXNwb25zZRIoCgdlbnRyaWVzGAEgAygLMhcuc2x1aWNlLnYxLlBlbmRpbmdFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilwEKDFBlbmRpbmdFbnRyeRIKCgJpZBgBIAEoCRIQCghjb25zdW1lchgCIAEoCRIWCg5kZWxpdmVyeV9jb3VudBgDIAEoAxIpCgZkdWVfaW4YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJgoDYWdlGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlwKEkNyZWF0ZUdyb3VwUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSDQoFZ3JvdXAYAiABKAkSJwoFc3RhcnQYAyABKAsyGC5zbHVpY2UudjEuU3RhcnRQb3NpdGlvbiImChNDcmVhdGVHcm91cFJlc3BvbnNlEg8KB2NyZWF0ZWQYASABKAgiMwoSRGVsZXRlR3JvdXBSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRINCgVncm91cBgCIAEoCSImChNEZWxldGVHcm91cFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiXQoQU2Vla0dyb3VwUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSDQoFZ3JvdXAYAiABKAkSKgoIcG9zaXRpb24YAyABKAsyGC5zbHVpY2UudjEuU3RhcnRQb3NpdGlvbiITChFTZWVrR3JvdXBSZXNwb25zZSKoAQoQUmVhZFJhbmdlUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSDQoFc3RhcnQYAiABKAkSCwoDZW5kGAMgASgJEg8KB3JldmVyc2UYBCABKAgSEQoJcGFnZV9zaXplGAUgASgFEhIKCnBhZ2VfdG9rZW4YBiABKAkSMAoOcGF5bG9hZF9mb3JtYXQYByABKA4yGC5zbHVpY2UudjEuUGF5bG9hZEZvcm1hdCJSChFSZWFkUmFuZ2VSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLnNsdWljZS52MS5NZXNzYWdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKBAQoRVHJpbVN0cmVhbVJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEhQKCm1heF9sZW5ndGgYAiABKANIABIQCgZtaW5faWQYAyABKAlIABIsCgdtYXhfYWdlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uSABCBgoEa2VlcCIlChJUcmltU3RyZWFtUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAyI3ChJDcmVhdGVUb3BpY1JlcXVlc3QSDQoFdG9waWMYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBSImChNDcmVhdGVUb3BpY1Jlc3BvbnNlEg8KB2NyZWF0ZWQYASABKAgiEwoRTGlzdFRvcGljc1JlcXVlc3QiNgoSTGlzdFRvcGljc1Jlc3BvbnNlEiAKBnRvcGljcxgBIAMoCzIQLnNsdWljZS52MS5Ub3BpYyIpCgVUb3BpYxIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUiJQoURGVzY3JpYmVUb3BpY1JlcXVlc3QSDQoFdG9waWMYASABKAkijgEKFURlc2NyaWJlVG9waWNSZXNwb25zZRIfCgV0b3BpYxgBIAEoCzIQLnNsdWljZS52MS5Ub3BpYxIpCgpwYXJ0aXRpb25zGAIgAygLMhUuc2x1aWNlLnYxLlN0cmVhbUluZm8SKQoGZ3JvdXBzGAMgAygLMhkuc2x1aWNlLnYxLlRvcGljR3JvdXBJbmZvIj8KDlRvcGljR3JvdXBJbmZvEgwKBG5hbWUYASABKAkSDwoHbWVtYmVycxgCIAMoCRIOCgZvd25lcnMYAyADKAkiTQoUTGlzdFNjaGVkdWxlZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlsKFUxpc3RTY2hlZHVsZWRSZXNwb25zZRIpCgZldmVudHMYASADKAsyGS5zbHVpY2UudjEuU2NoZWR1bGVkRXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInYKDlNjaGVkdWxlZEV2ZW50EhMKC3NjaGVkdWxlX2lkGAEgASgJEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh8KBWV2ZW50GAMgASgLMhAuc2x1aWNlLnYxLkV2ZW50Ij0KFkNhbmNlbFNjaGVkdWxlZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEhMKC3NjaGVkdWxlX2lkGAIgASgJIhkKF0NhbmNlbFNjaGVkdWxlZFJlc3BvbnNlMpMICgxBZG1pblNlcnZpY2USTAoLTGlzdFN0cmVhbXMSHS5zbHVpY2UudjEuTGlzdFN0cmVhbXNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RTdHJlYW1zUmVzcG9uc2USVQoORGVzY3JpYmVTdHJlYW0SIC5zbHVpY2UudjEuRGVzY3JpYmVTdHJlYW1SZXF1ZXN0GiEuc2x1aWNlLnYxLkRlc2NyaWJlU3RyZWFtUmVzcG9uc2USTAoLTGlzdFBlbmRpbmcSHS5zbHVpY2UudjEuTGlzdFBlbmRpbmdSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RQZW5kaW5nUmVzcG9uc2USTAoLQ3JlYXRlR3JvdXASHS5zbHVpY2UudjEuQ3JlYXRlR3JvdXBSZXF1ZXN0Gh4uc2x1aWNlLnYxLkNyZWF0ZUdyb3VwUmVzcG9uc2USTAoLRGVsZXRlR3JvdXASHS5zbHVpY2UudjEuRGVsZXRlR3JvdXBSZXF1ZXN0Gh4uc2x1aWNlLnYxLkRlbGV0ZUdyb3VwUmVzcG9uc2USRgoJU2Vla0dyb3VwEhsuc2x1aWNlLnYxLlNlZWtHcm91cFJlcXVlc3QaHC5zbHVpY2UudjEuU2Vla0dyb3VwUmVzcG9uc2USRgoJUmVhZFJhbmdlEhsuc2x1aWNlLnYxLlJlYWRSYW5nZVJlcXVlc3QaHC5zbHVpY2UudjEuUmVhZFJhbmdlUmVzcG9uc2USSQoKVHJpbVN0cmVhbRIcLnNsdWljZS52MS5UcmltU3RyZWFtUmVxdWVzdBodLnNsdWljZS52MS5UcmltU3RyZWFtUmVzcG9uc2USTAoLQ3JlYXRlVG9waWMSHS5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkNyZWF0ZVRvcGljUmVzcG9uc2USSQoKTGlzdFRvcGljcxIcLnNsdWljZS52MS5MaXN0VG9waWNzUmVxdWVzdBodLnNsdWljZS52MS5MaXN0VG9waWNzUmVzcG9uc2USUgoNRGVzY3JpYmVUb3BpYxIfLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVxdWVzdBogLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVzcG9uc2USUgoNTGlzdFNjaGVkdWxlZBIfLnNsdWljZS52MS5MaXN0U2NoZWR1bGVkUmVxdWVzdBogLnNsdWljZS52MS5MaXN0U2NoZWR1bGVkUmVzcG9uc2USWAoPQ2FuY2VsU2NoZWR1bGVkEiEuc2x1aWNlLnYxLkNhbmNlbFNjaGVkdWxlZFJlcXVlc3QaIi5zbHVpY2UudjEuQ2FuY2VsU2NoZWR1bGVkUmVzcG9uc2VClwEKDWNvbS5zbHVpY2UudjFCCkFkbWluUHJvdG9QAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjGiAgNTWFiqAglTbHVpY2UuVjHKAglTbHVpY2VcVjHiAhVTbHVpY2VcVjFcR1BCTWV0YWRhdGHqAgpTbHVpY2U6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_sluice_v1_event, file_sluice_v1_subscriber]);
 
 /**
  * ListStreamsRequest selects a page of stream names.
@@ -177,6 +177,13 @@ export type StreamInfo = Message<"sluice.v1.StreamInfo"> & {
    * @generated from field: repeated sluice.v1.GroupInfo groups = 8;
    */
   groups: GroupInfo[];
+
+  /**
+   * Events scheduled for later delivery to the stream, not yet due.
+   *
+   * @generated from field: int64 scheduled = 9;
+   */
+  scheduled: bigint;
 };
 
 /**
@@ -945,6 +952,147 @@ export const TopicGroupInfoSchema: GenMessage<TopicGroupInfo> = /*@__PURE__*/
   messageDesc(file_sluice_v1_admin, 27);
 
 /**
+ * ListScheduledRequest pages through a stream's scheduled events.
+ *
+ * @generated from message sluice.v1.ListScheduledRequest
+ */
+export type ListScheduledRequest = Message<"sluice.v1.ListScheduledRequest"> & {
+  /**
+   * Stream name (for a topic, a partition stream "<topic>.p<n>").
+   *
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * At most this many events; default 100, at most 1000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * From a previous response's next_page_token; empty starts at the soonest.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message sluice.v1.ListScheduledRequest.
+ * Use `create(ListScheduledRequestSchema)` to create a new message.
+ */
+export const ListScheduledRequestSchema: GenMessage<ListScheduledRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 28);
+
+/**
+ * ListScheduledResponse is one page, soonest first.
+ *
+ * @generated from message sluice.v1.ListScheduledResponse
+ */
+export type ListScheduledResponse = Message<"sluice.v1.ListScheduledResponse"> & {
+  /**
+   * The events, by due time, then by the order they were scheduled in.
+   *
+   * @generated from field: repeated sluice.v1.ScheduledEvent events = 1;
+   */
+  events: ScheduledEvent[];
+
+  /**
+   * Token for the next page; empty when this page is the last.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message sluice.v1.ListScheduledResponse.
+ * Use `create(ListScheduledResponseSchema)` to create a new message.
+ */
+export const ListScheduledResponseSchema: GenMessage<ListScheduledResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 29);
+
+/**
+ * ScheduledEvent is an event waiting for its time.
+ *
+ * @generated from message sluice.v1.ScheduledEvent
+ */
+export type ScheduledEvent = Message<"sluice.v1.ScheduledEvent"> & {
+  /**
+   * Its schedule ID, as Publish returned it.
+   *
+   * @generated from field: string schedule_id = 1;
+   */
+  scheduleId: string;
+
+  /**
+   * When it falls due.
+   *
+   * @generated from field: google.protobuf.Timestamp deliver_at = 2;
+   */
+  deliverAt?: Timestamp | undefined;
+
+  /**
+   * The event as it will be stored.
+   *
+   * @generated from field: sluice.v1.Event event = 3;
+   */
+  event?: Event | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.ScheduledEvent.
+ * Use `create(ScheduledEventSchema)` to create a new message.
+ */
+export const ScheduledEventSchema: GenMessage<ScheduledEvent> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 30);
+
+/**
+ * CancelScheduledRequest names a scheduled event.
+ *
+ * @generated from message sluice.v1.CancelScheduledRequest
+ */
+export type CancelScheduledRequest = Message<"sluice.v1.CancelScheduledRequest"> & {
+  /**
+   * Stream name (for a topic, the partition stream Publish named).
+   *
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * Schedule ID, as Publish returned it.
+   *
+   * @generated from field: string schedule_id = 2;
+   */
+  scheduleId: string;
+};
+
+/**
+ * Describes the message sluice.v1.CancelScheduledRequest.
+ * Use `create(CancelScheduledRequestSchema)` to create a new message.
+ */
+export const CancelScheduledRequestSchema: GenMessage<CancelScheduledRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 31);
+
+/**
+ * CancelScheduledResponse reports a cancelled event.
+ *
+ * @generated from message sluice.v1.CancelScheduledResponse
+ */
+export type CancelScheduledResponse = Message<"sluice.v1.CancelScheduledResponse"> & {
+};
+
+/**
+ * Describes the message sluice.v1.CancelScheduledResponse.
+ * Use `create(CancelScheduledResponseSchema)` to create a new message.
+ */
+export const CancelScheduledResponseSchema: GenMessage<CancelScheduledResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 32);
+
+/**
  * AdminService inspects and controls streams and consumer groups, so that
  * nobody has to drop to redis-cli in an incident. Every RPC needs the admin
  * permission on the stream.
@@ -1075,6 +1223,30 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof DescribeTopicRequestSchema;
     output: typeof DescribeTopicResponseSchema;
+  },
+  /**
+   * ListScheduled pages through a stream's scheduled events (published with
+   * deliver_at or deliver_after and not yet due), soonest first. For a
+   * topic, list each partition stream.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListScheduled
+   */
+  listScheduled: {
+    methodKind: "unary";
+    input: typeof ListScheduledRequestSchema;
+    output: typeof ListScheduledResponseSchema;
+  },
+  /**
+   * CancelScheduled deletes a scheduled event before it falls due. NOT_FOUND
+   * when there is no such schedule ID on the stream (never scheduled,
+   * cancelled, or already delivered).
+   *
+   * @generated from rpc sluice.v1.AdminService.CancelScheduled
+   */
+  cancelScheduled: {
+    methodKind: "unary";
+    input: typeof CancelScheduledRequestSchema;
+    output: typeof CancelScheduledResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file sluice/v1/event.proto.
  */
 export const file_sluice_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvZXZlbnQucHJvdG8SCXNsdWljZS52MSKfAgoFRXZlbnQSDAoEdHlwZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhEKB3BheWxvYWQYAyABKAxIABIOCgRqc29uGAggASgJSAASFAoMY29udGVudF90eXBlGAQgASgJEi4KB2hlYWRlcnMYBSADKAsyHS5zbHVpY2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgsKA2tleRgGIAEoCRIwCgxwdWJsaXNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIGCgRkYXRhInwKDVN0YXJ0UG9zaXRpb24SHwoEZWRnZRgBIAEoDjIPLnNsdWljZS52MS5FZGdlSAASEgoIYWZ0ZXJfaWQYAiABKAlIABIqCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAQgoKCHBvc2l0aW9uKkAKBEVkZ2USFAoQRURHRV9VTlNQRUNJRklFRBAAEg8KC0VER0VfTkVXRVNUEAESEQoNRURHRV9FQVJMSUVTVBACQpcBCg1jb20uc2x1aWNlLnYxQgpFdmVudFByb3RvUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxogIDU1hYqgIJU2x1aWNlLlYxygIJU2x1aWNlXFYx4gIVU2x1aWNlXFYxXEdQQk1ldGFkYXRh6gIKU2x1aWNlOjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChVzbHVpY2UvdjEvZXZlbnQucHJvdG8SCXNsdWljZS52MSKBAwoFRXZlbnQSDAoEdHlwZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhEKB3BheWxvYWQYAyABKAxIABIOCgRqc29uGAggASgJSAASFAoMY29udGVudF90eXBlGAQgASgJEi4KB2hlYWRlcnMYBSADKAsyHS5zbHVpY2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgsKA2tleRgGIAEoCRIwCgxwdWJsaXNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRIuCgpkZWxpdmVyX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg1kZWxpdmVyX2FmdGVyGAsgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgYKBGRhdGEifAoNU3RhcnRQb3NpdGlvbhIfCgRlZGdlGAEgASgOMg8uc2x1aWNlLnYxLkVkZ2VIABISCghhZnRlcl9pZBgCIAEoCUgAEioKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCgoIcG9zaXRpb24qQAoERWRnZRIUChBFREdFX1VOU1BFQ0lGSUVEEAASDwoLRURHRV9ORVdFU1QQARIRCg1FREdFX0VBUkxJRVNUEAJClwEKDWNvbS5zbHVpY2UudjFCCkV2ZW50UHJvdG9QAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjGiAgNTWFiqAglTbHVpY2UuVjHKAglTbHVpY2VcVjHiAhVTbHVpY2VcVjFcR1BCTWV0YWRhdGHqAgpTbHVpY2U6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Event is one versioned event as a producer publishes it and a consumer
@@ -112,6 +112,28 @@ export type Event = Message<"sluice.v1.Event"> & {
    * @generated from field: string idempotency_key = 9;
    */
   idempotencyKey: string;
+
+  /**
+   * Optional, publish only: deliver the event at this time instead of now
+   * (scheduled delivery). Until then it is not in the stream: consumers, lag
+   * and XLEN do not see it. When it falls due it is appended once, as an
+   * ordinary entry with the field `deliver_at`, by whichever sluiced replica
+   * gets there first. A time in the past delivers now. At most the server's
+   * horizon ahead (--schedule-horizon, default 400 days). Set at most one of
+   * deliver_at and deliver_after. On delivery: the time the event was
+   * scheduled for (publish_time - deliver_at is how late it came).
+   *
+   * @generated from field: google.protobuf.Timestamp deliver_at = 10;
+   */
+  deliverAt?: Timestamp | undefined;
+
+  /**
+   * Optional, publish only: deliver the event this long after Redis received
+   * the publish, by Redis's clock (see deliver_at).
+   *
+   * @generated from field: google.protobuf.Duration deliver_after = 11;
+   */
+  deliverAfter?: Duration | undefined;
 };
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/publisher.proto.
  */
 export const file_sluice_v1_publisher: GenFile = /*@__PURE__*/
-  fileDesc("ChlzbHVpY2UvdjEvcHVibGlzaGVyLnByb3RvEglzbHVpY2UudjEifAoOUHVibGlzaFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudBIpCgpkdXJhYmlsaXR5GAMgASgLMhUuc2x1aWNlLnYxLkR1cmFiaWxpdHkSDQoFdG9waWMYBCABKAkiWwoKRHVyYWJpbGl0eRIUCgxtaW5fcmVwbGljYXMYASABKAUSCwoDYW9mGAIgASgIEioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iRAoPUHVibGlzaFJlc3BvbnNlEgsKA2lkcxgBIAMoCRIQCghyZXBsaWNhcxgCIAEoBRISCgpwYXJ0aXRpb25zGAMgAygFMlQKEFB1Ymxpc2hlclNlcnZpY2USQAoHUHVibGlzaBIZLnNsdWljZS52MS5QdWJsaXNoUmVxdWVzdBoaLnNsdWljZS52MS5QdWJsaXNoUmVzcG9uc2VCmwEKDWNvbS5zbHVpY2UudjFCDlB1Ymxpc2hlclByb3RvUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxogIDU1hYqgIJU2x1aWNlLlYxygIJU2x1aWNlXFYx4gIVU2x1aWNlXFYxXEdQQk1ldGFkYXRh6gIKU2x1aWNlOjpWMWIGcHJvdG8z", [file_google_protobuf_duration, file_sluice_v1_event]);
+  fileDesc("ChlzbHVpY2UvdjEvcHVibGlzaGVyLnByb3RvEglzbHVpY2UudjEifAoOUHVibGlzaFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudBIpCgpkdXJhYmlsaXR5GAMgASgLMhUuc2x1aWNlLnYxLkR1cmFiaWxpdHkSDQoFdG9waWMYBCABKAkiWwoKRHVyYWJpbGl0eRIUCgxtaW5fcmVwbGljYXMYASABKAUSCwoDYW9mGAIgASgIEioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iWgoPUHVibGlzaFJlc3BvbnNlEgsKA2lkcxgBIAMoCRIQCghyZXBsaWNhcxgCIAEoBRISCgpwYXJ0aXRpb25zGAMgAygFEhQKDHNjaGVkdWxlX2lkcxgEIAMoCTJUChBQdWJsaXNoZXJTZXJ2aWNlEkAKB1B1Ymxpc2gSGS5zbHVpY2UudjEuUHVibGlzaFJlcXVlc3QaGi5zbHVpY2UudjEuUHVibGlzaFJlc3BvbnNlQpsBCg1jb20uc2x1aWNlLnYxQg5QdWJsaXNoZXJQcm90b1ABWjVnaXRodWIuY29tL3NsdWljZS1pby9zbHVpY2UvZ2VuL2dvL3NsdWljZS92MTtzbHVpY2V2MaICA1NYWKoCCVNsdWljZS5WMcoCCVNsdWljZVxWMeICFVNsdWljZVxWMVxHUEJNZXRhZGF0YeoCClNsdWljZTo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_sluice_v1_event]);
 
 /**
  * PublishRequest is a batch of events for one stream.
@@ -115,7 +115,9 @@ export const DurabilitySchema: GenMessage<Durability> = /*@__PURE__*/
  */
 export type PublishResponse = Message<"sluice.v1.PublishResponse"> & {
   /**
-   * Redis stream entry IDs ("<ms>-<seq>"), one per event, in request order.
+   * Redis stream entry IDs ("<ms>-<seq>"), one per event, in request order;
+   * empty for an event scheduled for later (its entry does not exist yet: see
+   * schedule_ids).
    *
    * @generated from field: repeated string ids = 1;
    */
@@ -136,6 +138,15 @@ export type PublishResponse = Message<"sluice.v1.PublishResponse"> & {
    * @generated from field: repeated int32 partitions = 3;
    */
   partitions: number[];
+
+  /**
+   * With scheduled events: one per event, in request order, the schedule ID
+   * of an event scheduled for later (for AdminService.CancelScheduled), empty
+   * for an event stored now. Empty when no event was scheduled.
+   *
+   * @generated from field: repeated string schedule_ids = 4;
+   */
+  scheduleIds: string[];
 };
 
 /**
