@@ -20,6 +20,7 @@ type StreamInfo struct {
 	FirstID, LastID      string
 	MemoryBytes          int64 // 0 when unknown
 	DeadLetters          int64
+	Scheduled            int64 // events scheduled for later, not yet due
 	Groups               []GroupInfo
 }
 
@@ -93,14 +94,21 @@ var ErrNoStream = errors.New("streams: no such stream")
 
 // Describe reports a stream, its groups and their consumers.
 func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error) {
-	n, err := s.rdb.Exists(ctx, stream).Result()
-	if err != nil {
+	var exists, scheduled *redis.IntCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, stream)
+		scheduled = p.ZCard(ctx, scheduleKey(stream))
+		return nil
+	}); err != nil {
 		return nil, classify(err)
 	}
-	if n == 0 {
+	info := &StreamInfo{Name: stream, Scheduled: scheduled.Val()}
+	switch {
+	case exists.Val() == 0 && info.Scheduled == 0:
 		return nil, ErrNoStream
+	case exists.Val() == 0:
+		return info, nil // nothing has fallen due yet
 	}
-	info := &StreamInfo{Name: stream}
 	var (
 		xlen   *redis.IntCmd
 		first  *redis.XMessageSliceCmd
@@ -382,6 +390,14 @@ func (s *Store) DescribeAll(ctx context.Context, max int) ([]*StreamInfo, error)
 		names = append(names, page...)
 		if cursor = next; cursor == 0 || len(names) >= max {
 			break
+		}
+	}
+	// Streams whose events are all still scheduled have no key yet.
+	if scheduled, err := s.rdb.SMembers(ctx, scheduledStreamsKey).Result(); err == nil {
+		for _, n := range scheduled {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
 		}
 	}
 	out := make([]*StreamInfo, 0, len(names))

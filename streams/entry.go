@@ -17,6 +17,9 @@ const (
 	FieldContentType = "content_type"
 	FieldPayload     = "payload"
 	FieldKey         = "key"
+	// FieldDeliverAt is the time, in ms since the Unix epoch, that a
+	// scheduled event was scheduled for.
+	FieldDeliverAt = "deliver_at"
 	// HeaderPrefix starts the field name of each header: "h:traceparent".
 	HeaderPrefix = "h:"
 )
@@ -32,6 +35,12 @@ type Event struct {
 	// IdempotencyKey, when set, makes the publish idempotent; it is not
 	// stored in the entry.
 	IdempotencyKey string
+	// DeliverAt or DeliverAfter (at most one), when set, schedule the
+	// event: it is appended to the stream when due, by Redis's clock (see
+	// schedule.go). On a read entry, DeliverAt is the time a scheduled event
+	// was scheduled for (the field deliver_at).
+	DeliverAt    time.Time
+	DeliverAfter time.Duration
 }
 
 // Entry is one stream entry as read back. Its Event.Payload may share
@@ -119,6 +128,11 @@ func decodeEntry(id ID, values map[string]any) Entry {
 		case name == FieldKey:
 			e.Event.Key = v
 			continue
+		case name == FieldDeliverAt:
+			if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+				e.Event.DeliverAt = time.UnixMilli(ms)
+				continue
+			}
 		case strings.HasPrefix(name, HeaderPrefix) && len(name) > len(HeaderPrefix) && utf8.ValidString(name):
 			if e.Event.Headers == nil {
 				e.Event.Headers = make(map[string]string)

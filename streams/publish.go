@@ -12,7 +12,10 @@ import (
 // Publish appends events to stream, contiguously and in order, and returns
 // their entry IDs. Events with an idempotency key seen on this stream within
 // the idempotency window are not stored again: their ID is the original
-// one. Without keys it is one MULTI/EXEC; with keys, one Lua script.
+// one. Events with a DeliverAt or DeliverAfter in the future are scheduled
+// instead (see schedule.go): their ID is a schedule ID (IsScheduleID).
+// Without keys or schedules it is one MULTI/EXEC; with them, one Lua
+// script.
 func (s *Store) Publish(ctx context.Context, stream string, events []Event) ([]string, error) {
 	return s.publish(ctx, s.rdb, stream, events)
 }
@@ -26,8 +29,8 @@ type commander interface {
 
 func (s *Store) publish(ctx context.Context, c commander, stream string, events []Event) ([]string, error) {
 	for i := range events {
-		if events[i].IdempotencyKey != "" {
-			return s.publishIdempotent(ctx, c, stream, events)
+		if events[i].IdempotencyKey != "" || events[i].scheduled() {
+			return s.publishScripted(ctx, c, stream, events)
 		}
 	}
 	// Arguments every XADD of the batch shares, boxed once.
@@ -70,10 +73,13 @@ func xadd(ctx context.Context, head []any, ev *Event, b *boxes) *redis.StringCmd
 	return redis.NewStringCmd(ctx, ev.appendFields(args, b)...)
 }
 
-func (s *Store) publishIdempotent(ctx context.Context, c commander, stream string, events []Event) ([]string, error) {
-	keys := []string{stream}
+// publishScripted publishes with publishScript: events with idempotency
+// keys or schedules.
+func (s *Store) publishScripted(ctx context.Context, c commander, stream string, events []Event) ([]string, error) {
+	keys := []string{stream, scheduleKey(stream), scheduledKey(stream), scheduleSeqKey(stream)}
 	keyIndex := make(map[string]int)
 	args := []any{s.idempotencyWindow.Milliseconds(), s.maxLength(stream)}
+	var soonest time.Time
 	for i := range events {
 		k := 0
 		if ik := events[i].IdempotencyKey; ik != "" {
@@ -83,9 +89,25 @@ func (s *Store) publishIdempotent(ctx context.Context, c commander, stream strin
 				keyIndex[ik] = k
 			}
 		}
+		var at, after int64
+		if ev := &events[i]; ev.scheduled() {
+			if !ev.DeliverAt.IsZero() {
+				at = max(ev.DeliverAt.UnixMilli(), 1)
+			} else {
+				after = max(ev.DeliverAfter.Milliseconds(), 1)
+			}
+			if due := ev.due(); soonest.IsZero() || due.Before(soonest) {
+				soonest = due
+			}
+		}
 		fields := events[i].fields()
-		args = append(args, k, len(fields))
+		args = append(args, k, at, after, len(fields))
 		args = append(args, fields...)
+	}
+	if !soonest.IsZero() {
+		if err := s.registerScheduled(ctx, stream); err != nil {
+			return nil, err
+		}
 	}
 	calls := []scriptCall{{script: publishScript, keys: keys, args: args}}
 	if err := runScripts(ctx, c, calls); err != nil {
@@ -94,6 +116,9 @@ func (s *Store) publishIdempotent(ctx context.Context, c commander, stream strin
 	ids, err := calls[0].cmd.StringSlice()
 	if err != nil || len(ids) != len(events) {
 		return nil, fmt.Errorf("streams: unexpected publish reply: %v", err)
+	}
+	if !soonest.IsZero() {
+		s.scheduledSoon(stream, soonest)
 	}
 	return ids, nil
 }

@@ -83,10 +83,16 @@ var (
 	// the fence the entries share or "", then per entry: id, attempt, and
 	// without a shared fence the entry's fence (ackCall).
 	ackScript = loadScript("ack")
-	// KEYS: stream, then the idempotency keys. ARGV: window ms, max length
-	// (0: none), then per event: key index into KEYS (0: none), field count,
-	// fields (Store.publishIdempotent).
+	// KEYS: stream, schedule, scheduled, schedule sequence, then the
+	// idempotency keys. ARGV: window ms, max length (0: none), then per
+	// event: key index into KEYS (0: none), due ms (0: none), delay ms (0:
+	// none), field count, fields (Store.publishScripted).
 	publishScript = loadScript("publish")
+	// KEYS: stream, schedule, scheduled. ARGV: most to move, max length
+	// (Scheduler.move).
+	scheduleMoveScript = loadScript("schedule_move")
+	// KEYS: schedule, scheduled. ARGV: schedule ID (Store.CancelScheduled).
+	scheduleCancelScript = loadScript("schedule_cancel")
 	// KEYS: stream, waits. ARGV: group, consumer (dispatcher.deleteIdleConsumer).
 	delIdleConsumerScript = loadScript("del_idle_consumer")
 	// KEYS: members, owners. ARGV: member, lease ms, partitions, leave (1:

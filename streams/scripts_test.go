@@ -158,11 +158,11 @@ func TestScripts(t *testing.T) {
 			args: []any{"g2", "1-1", "1-1", "", "1-1", 1, 0}, reply: "[0]"},
 
 		{name: "publish: a key seen is not stored again", script: publishScript,
-			keys: []string{"p", idempotencyKey("p", "k1")},
+			keys: append(pKeys("p"), idempotencyKey("p", "k1")),
 			setup: func(t *testing.T, c redis.UniversalClient) {
 				c.Set(t.Context(), idempotencyKey("p", "k1"), "9-9", 0)
 			},
-			args: []any{60000, 0, 2, 2, "type", "A", 0, 2, "type", "B"},
+			args: []any{60000, 0, 5, 0, 0, 2, "type", "A", 0, 0, 0, 2, "type", "B"},
 			match: func(t *testing.T, reply []any) {
 				if len(reply) != 2 || reply[0] != "9-9" || reply[1] == "9-9" {
 					t.Fatalf("reply %v, want the remembered 9-9 and a new ID", reply)
@@ -174,7 +174,7 @@ func TestScripts(t *testing.T) {
 				}
 			}},
 		{name: "publish: a new key is remembered for the window", script: publishScript,
-			keys: []string{"p", idempotencyKey("p", "k2")}, args: []any{60000, 0, 2, 2, "type", "A", 2, 2, "type", "A again"},
+			keys: append(pKeys("p"), idempotencyKey("p", "k2")), args: []any{60000, 0, 5, 0, 0, 2, "type", "A", 5, 0, 0, 2, "type", "A again"},
 			match: func(t *testing.T, reply []any) {
 				if len(reply) != 2 || reply[0] != reply[1] {
 					t.Fatalf("reply %v, want one ID twice", reply)
@@ -188,9 +188,80 @@ func TestScripts(t *testing.T) {
 					t.Fatalf("key TTL %v", ttl)
 				}
 			}},
-		{name: "publish: not a stream", script: publishScript, keys: []string{"str"},
+		{name: "publish: not a stream", script: publishScript, keys: pKeys("str"),
 			setup: func(t *testing.T, c redis.UniversalClient) { c.Set(t.Context(), "str", "x", 0) },
-			args:  []any{60000, 0, 0, 2, "type", "A"}, reply: "error WRONGTYPE"},
+			args:  []any{60000, 0, 0, 0, 0, 2, "type", "A"}, reply: "error WRONGTYPE"},
+		{name: "publish: later events are scheduled, past ones appended with their time", script: publishScript,
+			keys: append(pKeys("p"), idempotencyKey("p", "k3")),
+			// due in an hour (with a key), due 1 ms after 1970, due in a minute by Redis's clock
+			args: []any{60000, 0, 5, 4102444800000, 0, 4, "type", "A", "payload", "bin\x00:7:", 0, 1, 0, 2, "type", "B", 0, 0, 60000, 2, "type", "C"},
+			match: func(t *testing.T, reply []any) {
+				if len(reply) != 3 || reply[0] != "s000000000001" || !IsScheduleID(reply[0].(string)) ||
+					IsScheduleID(reply[1].(string)) || reply[2] != "s000000000002" {
+					t.Fatalf("reply %v, want s000000000001, an entry ID, s000000000002", reply)
+				}
+			},
+			check: func(t *testing.T, c redis.UniversalClient) {
+				ctx := t.Context()
+				e := c.XRange(ctx, "p", "-", "+").Val()
+				if len(e) != 1 || e[0].Values["type"] != "B" || e[0].Values["deliver_at"] != "1" {
+					t.Fatalf("stream %v, want B with deliver_at 1", e)
+				}
+				if z := c.ZRangeWithScores(ctx, scheduleKey("p"), 0, -1).Val(); len(z) != 2 || z[0].Member != "s000000000002" ||
+					z[1].Member != "s000000000001" || z[1].Score != 4102444800000 {
+					t.Fatalf("schedule %v", z)
+				}
+				enc := c.HGet(ctx, scheduledKey("p"), "s000000000001").Val()
+				if f, err := decodeFields(enc); err != nil || len(f) != 2 || f["type"] != "A" || f["payload"] != "bin\x00:7:" {
+					t.Fatalf("scheduled fields %q: %v, %v", enc, f, err)
+				}
+				wantString(t, c, idempotencyKey("p", "k3"), "s000000000001")
+			}},
+		{name: "schedule_move: due events in due order, with their time; the rest stay", script: scheduleMoveScript,
+			keys: []string{"p", scheduleKey("p"), scheduledKey("p")}, args: []any{10, 0},
+			setup: func(t *testing.T, c redis.UniversalClient) {
+				ctx := t.Context()
+				c.ZAdd(ctx, scheduleKey("p"), redis.Z{Score: 20, Member: "s000000000001"}, redis.Z{Score: 10, Member: "s000000000002"},
+					redis.Z{Score: 10, Member: "s000000000003"}, redis.Z{Score: 4102444800000, Member: "s000000000004"})
+				c.HSet(ctx, scheduledKey("p"), "s000000000001", "4:type1:A", "s000000000002", "4:type1:B", "s000000000004", "4:type1:D")
+				// s000000000003 has no fields (cancelled halfway by hand): dropped.
+			},
+			match: func(t *testing.T, reply []any) {
+				if len(reply) != 5 || reply[1] != int64(4102444800000) || reply[2] != int64(1) || reply[3] != int64(10) || reply[4] != int64(20) {
+					t.Fatalf("reply %v, want [now 4102444800000 1 10 20]", reply)
+				}
+			},
+			check: func(t *testing.T, c redis.UniversalClient) {
+				ctx := t.Context()
+				e := c.XRange(ctx, "p", "-", "+").Val()
+				if len(e) != 2 || e[0].Values["type"] != "B" || e[0].Values["deliver_at"] != "10" || e[1].Values["type"] != "A" {
+					t.Fatalf("stream %v, want B then A", e)
+				}
+				if n := c.HLen(ctx, scheduledKey("p")).Val(); n != 1 {
+					t.Fatalf("%d scheduled events' fields left, want 1", n)
+				}
+			}},
+		{name: "schedule_move: nothing scheduled", script: scheduleMoveScript,
+			keys: []string{"p", scheduleKey("p"), scheduledKey("p")}, args: []any{10, 0},
+			match: func(t *testing.T, reply []any) {
+				if len(reply) != 3 || reply[1] != int64(-1) || reply[2] != int64(0) {
+					t.Fatalf("reply %v, want [now -1 0]", reply)
+				}
+			}},
+		{name: "schedule_cancel: a scheduled event, then one that is not", script: scheduleCancelScript,
+			keys: []string{scheduleKey("p"), scheduledKey("p")}, args: []any{"s000000000001"}, reply: "1",
+			setup: func(t *testing.T, c redis.UniversalClient) {
+				c.ZAdd(t.Context(), scheduleKey("p"), redis.Z{Score: 20, Member: "s000000000001"})
+				c.HSet(t.Context(), scheduledKey("p"), "s000000000001", "4:type1:A")
+			},
+			check: func(t *testing.T, c redis.UniversalClient) {
+				if n := c.Exists(t.Context(), scheduleKey("p"), scheduledKey("p")).Val(); n != 0 {
+					t.Fatal("cancelled event left behind")
+				}
+				if n := run(t, c, scheduleCancelScript, []string{scheduleKey("p"), scheduledKey("p")}, "s000000000001"); n != int64(0) {
+					t.Fatalf("second cancel: %v", n)
+				}
+			}},
 
 		{name: "del_idle_consumer: one that holds entries stays", script: delIdleConsumerScript,
 			keys: []string{"s", sKeys.waits}, args: []any{"g", "c"}, reply: "-1",
@@ -342,5 +413,18 @@ func wantHash(t *testing.T, c redis.UniversalClient, key, field, want string) {
 	}
 	if got != want {
 		t.Fatalf("%s %q = %q, want %q", key, field, got, want)
+	}
+}
+
+// pKeys are publishScript's first keys for stream.
+func pKeys(stream string) []string {
+	return []string{stream, scheduleKey(stream), scheduledKey(stream), scheduleSeqKey(stream)}
+}
+
+// wantString checks a string key's value.
+func wantString(t *testing.T, c redis.UniversalClient, key, want string) {
+	t.Helper()
+	if got := c.Get(t.Context(), key).Val(); got != want {
+		t.Fatalf("%s = %q, want %q", key, got, want)
 	}
 }

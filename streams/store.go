@@ -31,6 +31,8 @@ type Store struct {
 
 	reads singleflight.Group // shared XREADs of independent readers (read.go)
 
+	sched schedState // scheduled delivery (schedule.go)
+
 	topics     sync.Map // topic name -> partition count (never changes)
 	roundRobin atomic.Uint64
 
@@ -80,6 +82,9 @@ type Options struct {
 type Observer interface {
 	DeadLettered(stream, group string, n int)
 	GonePending(stream, group string, n int)
+	// Scheduled hears of a look at stream's schedule: how late each event it
+	// moved into the stream was, and how many events are still scheduled.
+	Scheduled(stream string, late []time.Duration, left int64)
 }
 
 type noObserver struct{}
@@ -87,6 +92,8 @@ type noObserver struct{}
 func (noObserver) DeadLettered(string, string, int) {}
 
 func (noObserver) GonePending(string, string, int) {}
+
+func (noObserver) Scheduled(string, []time.Duration, int64) {}
 
 // New returns a Store over the given clients.
 func New(o Options) (*Store, error) {
@@ -123,6 +130,7 @@ func New(o Options) (*Store, error) {
 		idleConsumerTTL:   o.IdleConsumerTTL,
 		ctx:               ctx,
 		cancel:            cancel,
+		sched:             schedState{wake: make(chan struct{}, 1), next: make(map[string]time.Time)},
 		watchers:          make(map[string]*watcher),
 		dispatchers:       make(map[groupKey]*dispatcher),
 	}, nil

@@ -35,7 +35,9 @@ type Metrics struct {
 	TrimmedUnreceived *prometheus.CounterVec
 	GonePending       *prometheus.CounterVec
 	LimitRejections   *prometheus.CounterVec
+	ScheduledMoved    *prometheus.CounterVec
 	EndToEnd          prometheus.Histogram
+	ScheduleLateness  prometheus.Histogram
 	PublishTime       prometheus.Histogram
 	RedisTime         *prometheus.HistogramVec
 	RedisErrors       prometheus.Counter
@@ -45,6 +47,8 @@ type Metrics struct {
 	GroupLag      *prometheus.GaugeVec
 	GroupPending  *prometheus.GaugeVec
 	OldestPending *prometheus.GaugeVec
+	// Scheduled is set by the scheduled-delivery mover on each look.
+	Scheduled *prometheus.GaugeVec
 
 	mu         sync.Mutex
 	maxStreams int
@@ -75,6 +79,9 @@ func New(reg prometheus.Registerer, maxStreams int) *Metrics {
 		TrimmedUnreceived: counter("sluice_trimmed_unreceived_total", "Entries trimmed before a consumer group received them (seen by the retention pass).", "stream", "group"),
 		GonePending:       counter("sluice_gone_pending_total", "Pending entries acked because their stream entry was trimmed or deleted.", "stream", "group"),
 		LimitRejections:   counter("sluice_limit_rejections_total", "Requests refused because they exceeded a limit, by limit.", "limit"),
+		ScheduledMoved:    counter("sluice_scheduled_moved_total", "Scheduled events appended to their stream when due, by this replica.", "stream"),
+		ScheduleLateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sluice_schedule_lateness_seconds",
+			Help: "How late scheduled events were appended to their stream, by Redis's clock (ms resolution).", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		EndToEnd: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sluice_end_to_end_seconds",
 			Help: "Time from publish (entry ID) to first delivery.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
 		PublishTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sluice_publish_seconds",
@@ -87,13 +94,15 @@ func New(reg prometheus.Registerer, maxStreams int) *Metrics {
 		GroupLag:      gauge("sluice_group_lag", "Entries not yet delivered to the group (sampled; absent when Redis cannot tell).", "stream", "group"),
 		GroupPending:  gauge("sluice_group_pending", "Entries delivered to the group and not acked (sampled).", "stream", "group"),
 		OldestPending: gauge("sluice_group_oldest_pending_seconds", "Age of the group's oldest pending entry, from its publish time (sampled).", "stream", "group"),
+		Scheduled:     gauge("sluice_scheduled", "Events scheduled for later delivery to the stream, not yet due (set on each look at the schedule).", "stream"),
 		maxStreams:    maxStreams,
 		streams:       make(map[string]bool),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Published, m.Delivered, m.Redelivered, m.Acked, m.Nacked, m.Stale, m.DeadLettered,
 			m.TrimmedUnreceived, m.GonePending, m.LimitRejections, m.EndToEnd, m.PublishTime, m.RedisTime,
-			m.RedisErrors, m.StreamLength, m.DeadLetters, m.GroupLag, m.GroupPending, m.OldestPending)
+			m.RedisErrors, m.StreamLength, m.DeadLetters, m.GroupLag, m.GroupPending, m.OldestPending,
+			m.ScheduledMoved, m.ScheduleLateness, m.Scheduled)
 	}
 	return m
 }
@@ -234,4 +243,18 @@ func (o StoreObserver) DeadLettered(stream, group string, n int) {
 func (o StoreObserver) GonePending(stream, group string, n int) {
 	s, g := o.m.Group(stream, group)
 	o.m.GonePending.WithLabelValues(s, g).Add(float64(n))
+}
+
+// Scheduled implements streams.Observer.
+func (o StoreObserver) Scheduled(stream string, late []time.Duration, left int64) {
+	s := o.m.Stream(stream)
+	if len(late) > 0 {
+		o.m.ScheduledMoved.WithLabelValues(s).Add(float64(len(late)))
+		for _, l := range late {
+			o.m.ScheduleLateness.Observe(max(l, 0).Seconds())
+		}
+	}
+	if s != Other {
+		o.m.Scheduled.WithLabelValues(s).Set(float64(left))
+	}
 }

@@ -47,3 +47,40 @@ local function deadletter(dlq, stream, id, group, attempts, reason, now, fields)
   redis.call('XADD', dlq, '*', unpack(rec))
 end
 
+
+-- nowMs is Redis's clock in ms: the clock of the entry IDs XADD makes, so
+-- an event moved when due by it never gets an ID before its time.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- scheduleID is the schedule ID of the n-th scheduled event of a stream:
+-- zero-padded, so that events due at the same ms sort in the order they
+-- were scheduled (a sorted set orders equal scores by member).
+local function scheduleID(n)
+  local s = tostring(n)
+  return 's' .. string.rep('0', 12 - #s) .. s
+end
+
+-- encodeFields is ARGV[from..to] as one string: each value as its length,
+-- ':', the value (binary safe).
+local function encodeFields(argv, from, to)
+  local parts = {}
+  for j = from, to do
+    parts[#parts + 1] = #argv[j] .. ':' .. argv[j]
+  end
+  return table.concat(parts)
+end
+
+-- decodeFields appends the values encodeFields encoded in s to out.
+local function decodeFields(s, out)
+  local pos = 1
+  while pos <= #s do
+    local colon = string.find(s, ':', pos, true)
+    local n = tonumber(string.sub(s, pos, colon - 1))
+    out[#out + 1] = string.sub(s, colon + 1, colon + n)
+    pos = colon + n + 1
+  end
+  return out
+end
