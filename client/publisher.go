@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/vtcodec"
@@ -118,11 +121,15 @@ func NewPublisher(conn grpc.ClientConnInterface, opts ...PublisherOption) *Publi
 // its original ID instead of storing it twice. Without keys it does not
 // retry, since a retry after a lost answer could store the events twice.
 //
+// An event scheduled for later (WithDeliverAt, WithDeliverAfter) has no
+// entry ID yet: its element is its schedule ID instead (IsScheduleID), which
+// AdminService.CancelScheduled takes.
+//
 // Concurrent calls to one stream may share a request (WithCoalescing).
 func (p *Publisher) Publish(ctx context.Context, stream string, events ...*sluicev1.Event) ([]string, error) {
 	if !p.coalescable(ctx, events) {
 		res, err := p.publish(ctx, &sluicev1.PublishRequest{Stream: stream, Events: events})
-		return res.GetIds(), err
+		return idsOf(res), err
 	}
 	p.mu.Lock()
 	if p.queues == nil {
@@ -162,12 +169,28 @@ func (p *Publisher) coalescable(ctx context.Context, events []*sluicev1.Event) b
 		return false
 	}
 	for _, e := range events {
-		if e.GetIdempotencyKey() != "" {
+		if e.GetIdempotencyKey() != "" || e.DeliverAt != nil || e.DeliverAfter != nil {
 			return false
 		}
 	}
 	return true
 }
+
+// idsOf is res's entry IDs with each scheduled event's schedule ID in its
+// place.
+func idsOf(res *sluicev1.PublishResponse) []string {
+	ids := res.GetIds()
+	for i, sid := range res.GetScheduleIds() {
+		if sid != "" && i < len(ids) {
+			ids[i] = sid
+		}
+	}
+	return ids
+}
+
+// IsScheduleID reports whether an ID from Publish is the schedule ID of an
+// event scheduled for later rather than an entry ID.
+func IsScheduleID(id string) bool { return strings.HasPrefix(id, "s") }
 
 // handOver passes a finished call's place in flight to the calls waiting on
 // stream: a goroutine sends them, a request at a time, until none wait.
@@ -366,6 +389,9 @@ type Position struct {
 	Partition int
 	// ID is the entry ID in that partition's stream.
 	ID string
+	// ScheduleID, for an event scheduled for later, is its schedule ID in
+	// that partition's stream (ID is then empty).
+	ScheduleID string
 }
 
 // PublishTopic appends events to a partitioned topic (see
@@ -382,6 +408,9 @@ func (p *Publisher) PublishTopic(ctx context.Context, topic string, events ...*s
 	out := make([]Position, len(res.GetIds()))
 	for i, id := range res.GetIds() {
 		out[i] = Position{ID: id}
+		if i < len(res.GetScheduleIds()) {
+			out[i].ScheduleID = res.GetScheduleIds()[i]
+		}
 		if i < len(res.GetPartitions()) {
 			out[i].Partition = int(res.GetPartitions()[i])
 		}
@@ -435,6 +464,19 @@ func WithHeader(name, value string) EventOption {
 		}
 		e.Headers[name] = value
 	}
+}
+
+// WithDeliverAt schedules the event: the server stores it now and appends it
+// to the stream at t (by Redis's clock); until then no consumer sees it. A
+// time in the past delivers now.
+func WithDeliverAt(t time.Time) EventOption {
+	return func(e *sluicev1.Event) { e.DeliverAt, e.DeliverAfter = timestamppb.New(t), nil }
+}
+
+// WithDeliverAfter schedules the event for d after the server stores it (see
+// WithDeliverAt).
+func WithDeliverAfter(d time.Duration) EventOption {
+	return func(e *sluicev1.Event) { e.DeliverAfter, e.DeliverAt = durationpb.New(d), nil }
 }
 
 // NewEvent builds an event from a Protobuf message: its type is the

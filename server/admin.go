@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/streams"
@@ -87,7 +89,7 @@ func (s *Server) DescribeStream(ctx context.Context, req *sluicev1.DescribeStrea
 
 func streamInfo(info *streams.StreamInfo) *sluicev1.StreamInfo {
 	out := &sluicev1.StreamInfo{Name: info.Name, Length: info.Length, FirstEntryId: info.FirstID, LastEntryId: info.LastID,
-		EntriesAdded: info.EntriesAdded, MemoryBytes: info.MemoryBytes, DeadLetters: info.DeadLetters}
+		EntriesAdded: info.EntriesAdded, MemoryBytes: info.MemoryBytes, DeadLetters: info.DeadLetters, Scheduled: info.Scheduled}
 	for _, g := range info.Groups {
 		gi := &sluicev1.GroupInfo{Name: g.Name, Pending: g.Pending, LastDeliveredId: g.LastDeliveredID,
 			Lag: max(g.Lag, 0), LagKnown: g.Lag >= 0}
@@ -287,4 +289,62 @@ func (s *Server) TrimStream(ctx context.Context, req *sluicev1.TrimStreamRequest
 		return nil, toStatus(ctx, s.log, err)
 	}
 	return &sluicev1.TrimStreamResponse{Deleted: n}, nil
+}
+
+// ListScheduled implements sluice.v1.AdminService.
+func (s *Server) ListScheduled(ctx context.Context, req *sluicev1.ListScheduledRequest) (*sluicev1.ListScheduledResponse, error) {
+	if err := s.adminStream(ctx, req.GetStream()); err != nil {
+		return nil, err
+	}
+	size, err := pageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	var due time.Time
+	var after string
+	if tok := req.GetPageToken(); tok != "" {
+		ms, id, ok := strings.Cut(tok, "/")
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if !ok || err != nil || !validScheduleID(id) {
+			return nil, invalid("page_token", "not a token from next_page_token")
+		}
+		due, after = time.UnixMilli(n), id
+	}
+	evs, err := s.store.ListScheduled(ctx, req.GetStream(), due, after, size+1)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	res := &sluicev1.ListScheduledResponse{}
+	if len(evs) > size {
+		evs = evs[:size]
+		last := evs[size-1]
+		res.NextPageToken = strconv.FormatInt(last.Due.UnixMilli(), 10) + "/" + last.ID
+	}
+	for i := range evs {
+		e := &streams.Entry{Event: evs[i].Event}
+		ev := s.fromEntry(e, sluicev1.PayloadFormat_PAYLOAD_FORMAT_UNSPECIFIED)
+		ev.PublishTime = nil // not published yet
+		res.Events = append(res.Events, &sluicev1.ScheduledEvent{
+			ScheduleId: evs[i].ID, DeliverAt: timestamppb.New(evs[i].Due), Event: ev})
+	}
+	return res, nil
+}
+
+// CancelScheduled implements sluice.v1.AdminService.
+func (s *Server) CancelScheduled(ctx context.Context, req *sluicev1.CancelScheduledRequest) (*sluicev1.CancelScheduledResponse, error) {
+	if err := s.adminStream(ctx, req.GetStream()); err != nil {
+		return nil, err
+	}
+	if !validScheduleID(req.GetScheduleId()) {
+		return nil, invalid("schedule_id", "%q is not a schedule ID (Publish returns them in schedule_ids, e.g. s000000000042)", req.GetScheduleId())
+	}
+	if err := s.store.CancelScheduled(ctx, req.GetStream(), req.GetScheduleId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &sluicev1.CancelScheduledResponse{}, nil
+}
+
+// validScheduleID: "s" and 12 or more digits.
+func validScheduleID(id string) bool {
+	return len(id) >= 13 && len(id) <= 24 && id[0] == 's' && every(id[1:], func(c byte) bool { return c >= '0' && c <= '9' })
 }

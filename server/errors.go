@@ -41,6 +41,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, streams.ErrNoStream):
 		return status.Error(codes.NotFound, "no such stream")
+	case errors.Is(err, streams.ErrNoSchedule):
+		return status.Error(codes.NotFound, "no such scheduled event on the stream: it was delivered, cancelled or never scheduled")
 	case errors.Is(err, streams.ErrNoTopic):
 		return status.Error(codes.NotFound, err.Error()[len("streams: "):]+"; create it first (AdminService.CreateTopic, `sluice topic create`)")
 	case errors.Is(err, streams.ErrTopicExists):

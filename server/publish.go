@@ -81,7 +81,22 @@ func (s *Server) Publish(ctx context.Context, req *sluicev1.PublishRequest) (*sl
 	}
 	s.metrics.PublishTime.Observe(time.Since(start).Seconds())
 	s.metrics.Published.WithLabelValues(s.metrics.Stream(req.GetStream())).Add(float64(len(ids)))
-	return &sluicev1.PublishResponse{Ids: ids, Replicas: int32(replicas)}, nil
+	resp := &sluicev1.PublishResponse{Ids: ids, Replicas: int32(replicas)}
+	splitScheduled(resp)
+	return resp, nil
+}
+
+// splitScheduled moves the schedule IDs among resp.Ids to ScheduleIds.
+func splitScheduled(resp *sluicev1.PublishResponse) {
+	for i, id := range resp.Ids {
+		if !streams.IsScheduleID(id) {
+			continue
+		}
+		if resp.ScheduleIds == nil {
+			resp.ScheduleIds = make([]string, len(resp.Ids))
+		}
+		resp.ScheduleIds[i], resp.Ids[i] = id, ""
+	}
 }
 
 func durabilityOf(d *sluicev1.Durability) (streams.Durability, error) {
@@ -196,6 +211,10 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		s.metrics.Refused("payload_bytes")
 		return bad("payload", "%d bytes; the limit is %d", len(payload), s.maxPayloadBytes)
 	}
+	at, after, ferr := s.schedule(ev)
+	if ferr != nil {
+		return ferr
+	}
 	*out = streams.Event{
 		Type:        typ,
 		Version:     version,
@@ -205,8 +224,40 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		Headers:     ev.GetHeaders(),
 
 		IdempotencyKey: ev.GetIdempotencyKey(),
+		DeliverAt:      at,
+		DeliverAfter:   after,
 	}
 	return nil
+}
+
+// schedule validates ev's deliver_at and deliver_after against the horizon.
+func (s *Server) schedule(ev *sluicev1.Event) (time.Time, time.Duration, *fieldError) {
+	switch {
+	case ev.DeliverAt != nil && ev.DeliverAfter != nil:
+		return time.Time{}, 0, bad("deliver_at", "set at most one of deliver_at and deliver_after")
+	case ev.DeliverAt != nil:
+		if err := ev.DeliverAt.CheckValid(); err != nil {
+			return time.Time{}, 0, bad("deliver_at", "%v", err)
+		}
+		at := ev.DeliverAt.AsTime()
+		if ahead := time.Until(at); ahead > s.horizon {
+			return time.Time{}, 0, bad("deliver_at", "%s is %v ahead; the server's horizon is %v", at.Format(time.RFC3339), ahead.Round(time.Second), s.horizon)
+		}
+		if at.UnixMilli() < 1 {
+			at = time.UnixMilli(1) // before 1970: due, and still a schedule
+		}
+		return at, 0, nil
+	case ev.DeliverAfter != nil:
+		if err := ev.DeliverAfter.CheckValid(); err != nil {
+			return time.Time{}, 0, bad("deliver_after", "%v", err)
+		}
+		d := ev.DeliverAfter.AsDuration()
+		if d < 0 || d > s.horizon {
+			return time.Time{}, 0, bad("deliver_after", "%v is out of range: use 0 to the server's horizon, %v", d, s.horizon)
+		}
+		return time.Time{}, d, nil
+	}
+	return time.Time{}, 0, nil
 }
 
 // fromEntry converts a stored entry into a delivered Event.
@@ -288,6 +339,9 @@ func (s *Server) fillEvent(ev *sluicev1.Event, ts *timestamppb.Timestamp, pl *sl
 	ev.Key = e.Event.Key
 	setTime(ts, e.ID)
 	ev.PublishTime = ts
+	if !e.Event.DeliverAt.IsZero() {
+		ev.DeliverAt = timestamppb.New(e.Event.DeliverAt)
+	}
 	if format == sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON {
 		switch {
 		case (ev.ContentType == ContentTypeProtobuf || ev.ContentType == "") && s.schemas.Known(ev.Type):

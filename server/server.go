@@ -13,6 +13,7 @@ package server
 import (
 	"errors"
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -53,6 +54,7 @@ type Server struct {
 	log             *slog.Logger
 	maxPayloadBytes int
 	maxBatch        int
+	horizon         time.Duration
 	metrics         *metrics.Metrics
 }
 
@@ -133,6 +135,22 @@ func WithMaxBatch(n int) Option {
 	}
 }
 
+// DefaultScheduleHorizon is how far ahead an event may be scheduled by
+// default.
+const DefaultScheduleHorizon = 400 * 24 * time.Hour
+
+// WithScheduleHorizon limits how far ahead deliver_at and deliver_after may
+// schedule an event. Default 400 days.
+func WithScheduleHorizon(d time.Duration) Option {
+	return func(s *Server) error {
+		if d < time.Second {
+			return errors.New("server: the schedule horizon must be at least 1s")
+		}
+		s.horizon = d
+		return nil
+	}
+}
+
 // New returns a Server over store.
 func New(store *streams.Store, opts ...Option) (*Server, error) {
 	if store == nil {
@@ -144,6 +162,7 @@ func New(store *streams.Store, opts ...Option) (*Server, error) {
 		log:             slog.Default(),
 		maxPayloadBytes: DefaultMaxPayloadBytes,
 		maxBatch:        DefaultMaxBatch,
+		horizon:         DefaultScheduleHorizon,
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {

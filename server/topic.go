@@ -62,6 +62,7 @@ func (s *Server) publishTopic(ctx context.Context, topic string, n int, events [
 		resp.Partitions[i] = int32(p)
 		perPartition[p]++
 	}
+	splitScheduled(resp)
 	for p, k := range perPartition {
 		s.metrics.Published.WithLabelValues(s.metrics.Stream(streams.PartitionStream(topic, p))).Add(float64(k))
 	}
