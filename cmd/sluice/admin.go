@@ -29,6 +29,11 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 			return errors.New("topic needs a command: create, list or describe")
 		}
 		sub, args = args[0], args[1:]
+	case "scheduled":
+		if len(args) == 0 {
+			return errors.New("scheduled needs a command: list or cancel")
+		}
+		sub, args = args[0], args[1:]
 	}
 	fs, server := newFlagSet(cmd+" "+sub, stderr)
 	stream := fs.String("stream", "", "stream name")
@@ -46,6 +51,7 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 	minID := fs.String("min-id", "", "trim: keep entries from this ID on")
 	topic := fs.String("topic", "", "topic create / describe: topic name")
 	partitions := fs.Int("partitions", 0, "topic create: number of partitions (1 to 256; cannot change later)")
+	id := fs.String("id", "", "scheduled cancel: the schedule ID publish printed")
 	yes := fs.Bool("yes", false, "confirm a destructive command (group delete, group seek, trim)")
 	if err := envflagParse(fs, args, getenv); err != nil {
 		return err
@@ -79,6 +85,8 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 		return err
 	}
 	switch cmd {
+	case "scheduled":
+		return scheduled(ctx, rpc, sub, *stream, *id, *limit, stdout, print)
 	case "streams":
 		token := ""
 		for {
@@ -230,4 +238,43 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 		return fmt.Errorf("unknown topic command %q: use create, list or describe", sub)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// scheduled runs scheduled list (one JSON line per event, soonest first)
+// and scheduled cancel.
+func scheduled(ctx context.Context, rpc sluicev1.AdminServiceClient, sub, stream, id string, limit int, stdout io.Writer, print func(proto.Message) error) error {
+	if stream == "" {
+		return fmt.Errorf("scheduled %s needs --stream", sub)
+	}
+	switch sub {
+	case "list":
+		token := ""
+		for printed := 0; printed < limit; {
+			res, err := rpc.ListScheduled(ctx, &sluicev1.ListScheduledRequest{Stream: stream,
+				PageSize: int32(min(limit-printed, 1000)), PageToken: token})
+			if err != nil {
+				return err
+			}
+			for _, e := range res.GetEvents() {
+				if err := print(e); err != nil {
+					return err
+				}
+				printed++
+			}
+			if token = res.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		return nil
+	case "cancel":
+		if id == "" {
+			return errors.New("scheduled cancel needs --id")
+		}
+		if _, err := rpc.CancelScheduled(ctx, &sluicev1.CancelScheduledRequest{Stream: stream, ScheduleId: id}); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(stdout, "cancelled", id)
+		return err
+	}
+	return fmt.Errorf("unknown scheduled command %q: use list or cancel", sub)
 }

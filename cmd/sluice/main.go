@@ -2,13 +2,14 @@
 // subscribes, manages dead letters, inspects and administers streams,
 // groups and topics through the Admin API, and runs the benchmark.
 //
-//	sluice publish   --stream S | --topic T, --type T (--json '{...}' | --data TEXT | --data @FILE) ...
+//	sluice publish   --stream S | --topic T, --type T (--json '{...}' | --data TEXT | --data @FILE) [--deliver-at TIME | --deliver-after D] ...
 //	sluice subscribe --stream S | --topic T [--group G [--consumer C]] [--from POSITION] [--count N] ...
 //	sluice dlq list | redrive | purge --stream S ...
 //	sluice streams | describe | pending | read ...
 //	sluice group create | delete | seek --stream S --group G ...
 //	sluice trim --stream S (--max-len N | --max-age D | --min-id ID) --yes
 //	sluice topic create | list | describe ...
+//	sluice scheduled list | cancel --stream S ...
 //	sluice bench [--only SCENARIO] [--fanout N,...] ...
 //
 // The usage text (sluice help) lists every flag. The server address comes
@@ -45,7 +46,7 @@ import (
 
 const usage = `usage:
   sluice publish   (--stream S | --topic T) --type T (--json '{...}' | --data TEXT | --data @FILE) [--key K]
-                   [--header NAME=VALUE]... [--idempotency-key K]
+                   [--header NAME=VALUE]... [--idempotency-key K] [--deliver-at TIME | --deliver-after DURATION]
   sluice subscribe (--stream S | --topic T) [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N]
                    [--no-ack | --nack | --reject REASON] [--ack-deadline D] [--max-deliveries N]
   sluice dlq list    --stream S [--limit N]
@@ -61,6 +62,8 @@ const usage = `usage:
   sluice topic create --topic T --partitions N
   sluice topic list
   sluice topic describe --topic T
+  sluice scheduled list   --stream S [--limit N]
+  sluice scheduled cancel --stream S --id SCHEDULE_ID
 
 Every command takes --server ADDR (env SLUICE_SERVER, default 127.0.0.1:7070), --token (SLUICE_TOKEN),
 and for TLS --tls-ca (SLUICE_TLS_CA), --tls-cert and --tls-key (SLUICE_CLIENT_CERT, SLUICE_CLIENT_KEY).
@@ -97,7 +100,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return dlq(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
-	case "streams", "describe", "pending", "read", "group", "trim", "topic":
+	case "streams", "describe", "pending", "read", "group", "trim", "topic", "scheduled":
 		return admin(ctx, args[0], args[1:], stdout, stderr, getenv)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
@@ -187,6 +190,8 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	idem := fs.String("idempotency-key", "", "publish at most once per key within the server's window; retried while the server is unavailable")
 	headers := headerFlag{}
 	fs.Var(headers, "header", "header NAME=VALUE (repeatable)")
+	deliverAt := fs.String("deliver-at", "", "schedule: deliver at this RFC 3339 time (e.g. 2026-12-24T18:00:00Z)")
+	deliverAfter := fs.Duration("deliver-after", 0, "schedule: deliver this long from now (e.g. 90s, 2h)")
 	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
 	}
@@ -199,6 +204,18 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	ev := &sluicev1.Event{Type: *typ, Version: *version, ContentType: *contentType, Key: *key, IdempotencyKey: *idem}
 	if len(headers) > 0 {
 		ev.Headers = headers
+	}
+	switch {
+	case *deliverAt != "" && *deliverAfter != 0:
+		return errors.New("publish takes at most one of --deliver-at and --deliver-after")
+	case *deliverAt != "":
+		t, err := time.Parse(time.RFC3339Nano, *deliverAt)
+		if err != nil {
+			return fmt.Errorf("--deliver-at: %q is not an RFC 3339 time such as 2026-12-24T18:00:00Z", *deliverAt)
+		}
+		client.WithDeliverAt(t)(ev)
+	case *deliverAfter != 0:
+		client.WithDeliverAfter(*deliverAfter)(ev)
 	}
 	if *js != "" {
 		ev.Data = &sluicev1.Event_Json{Json: *js}
@@ -222,12 +239,20 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s %s\n", streamOf(*topic, pos[0].Partition), pos[0].ID)
+		id := pos[0].ID
+		if id == "" {
+			id = "scheduled " + pos[0].ScheduleID
+		}
+		fmt.Fprintf(stdout, "%s %s\n", streamOf(*topic, pos[0].Partition), id)
 		return nil
 	}
 	ids, err := pub.Publish(ctx, *stream, ev)
 	if err != nil {
 		return err
+	}
+	if client.IsScheduleID(ids[0]) {
+		fmt.Fprintln(stdout, "scheduled", ids[0])
+		return nil
 	}
 	fmt.Fprintln(stdout, ids[0])
 	return nil
@@ -284,6 +309,7 @@ type output struct {
 	Key             string            `json:"key,omitempty"`
 	Headers         map[string]string `json:"headers,omitempty"`
 	PublishTime     string            `json:"publish_time"`
+	DeliverAt       string            `json:"deliver_at,omitempty"`
 	DeliveryAttempt int32             `json:"delivery_attempt,omitempty"`
 	Payload         json.RawMessage   `json:"payload,omitempty"`
 	PayloadText     *string           `json:"payload_text,omitempty"`
@@ -302,6 +328,9 @@ func toOutput(stream, group string, m *sluicev1.Message) output {
 		Stream: stream, Group: group, ID: m.GetId(), Type: e.GetType(), Version: e.GetVersion(),
 		ContentType: e.GetContentType(), Key: e.GetKey(), Headers: e.GetHeaders(),
 		PublishTime: e.GetPublishTime().AsTime().UTC().Format(time.RFC3339Nano), DeliveryAttempt: m.GetDeliveryAttempt(),
+	}
+	if e.GetDeliverAt() != nil {
+		o.DeliverAt = e.GetDeliverAt().AsTime().UTC().Format(time.RFC3339Nano)
 	}
 	switch p := e.GetPayload(); {
 	case e.GetJson() != "" && json.Valid([]byte(e.GetJson())):

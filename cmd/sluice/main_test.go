@@ -281,3 +281,38 @@ func TestTopicCommands(t *testing.T) {
 		t.Fatalf("topic describe: %q", out)
 	}
 }
+
+func TestScheduledCommands(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	env := map[string]string{"SLUICE_SERVER": s.Addr}
+	out, err := sluice(t, env, "publish", "--stream", "reminders", "--type", "demo.Reminder", "--content-type", "text/plain",
+		"--data", "in an hour", "--deliver-after", "1h")
+	id, ok := strings.CutPrefix(strings.TrimSpace(out), "scheduled ")
+	if err != nil || !ok || !strings.HasPrefix(id, "s") {
+		t.Fatalf("publish --deliver-after: %q %v", out, err)
+	}
+	at := time.Now().Add(300 * time.Millisecond).UTC().Format(time.RFC3339Nano)
+	if out, err := sluice(t, env, "publish", "--stream", "reminders", "--type", "demo.Reminder", "--content-type", "text/plain",
+		"--data", "soon", "--deliver-at", at); err != nil || !strings.HasPrefix(out, "scheduled s") {
+		t.Fatalf("publish --deliver-at: %q %v", out, err)
+	}
+	if out, err := sluice(t, env, "scheduled", "list", "--stream", "reminders"); err != nil ||
+		!strings.Contains(out, `"schedule_id":"`+id+`"`) {
+		t.Fatalf("scheduled list: %q %v", out, err)
+	}
+	if out, err := sluice(t, env, "scheduled", "cancel", "--stream", "reminders", "--id", id); err != nil || out != "cancelled "+id+"\n" {
+		t.Fatalf("scheduled cancel: %q %v", out, err)
+	}
+	if _, err := sluice(t, env, "scheduled", "cancel", "--stream", "reminders", "--id", id); err == nil || !strings.Contains(err.Error(), "NotFound") {
+		t.Fatalf("second cancel: %v, want NotFound", err)
+	}
+	out, err = sluice(t, env, "subscribe", "--stream", "reminders", "--group", "cli", "--from", "earliest", "--count", "1")
+	if err != nil || !strings.Contains(out, `"payload_text":"soon"`) || !strings.Contains(out, `"deliver_at":"`+at[:19]) {
+		t.Fatalf("subscribe: %q %v", out, err)
+	}
+	if _, err := sluice(t, env, "publish", "--stream", "reminders", "--type", "demo.Reminder", "--data", "x",
+		"--deliver-at", "tomorrow"); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Fatalf("bad --deliver-at: %v", err)
+	}
+}

@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.MaxPayloadBytes, "max-payload-bytes", server.DefaultMaxPayloadBytes, "largest event payload accepted (env SLUICE_MAX_PAYLOAD_BYTES)")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", server.DefaultMaxBatch, "most events in one Publish (env SLUICE_MAX_BATCH)")
 	fs.DurationVar(&cfg.IdempotencyWindow, "idempotency-window", 15*time.Minute, "how long publish idempotency keys are remembered (env SLUICE_IDEMPOTENCY_WINDOW)")
+	fs.DurationVar(&cfg.ScheduleHorizon, "schedule-horizon", server.DefaultScheduleHorizon, "how far ahead an event may be scheduled with deliver_at or deliver_after (env SLUICE_SCHEDULE_HORIZON)")
 	fs.DurationVar(&cfg.IdleConsumerTTL, "consumer-idle-ttl", time.Hour, "delete consumers that hold nothing after this long idle (env SLUICE_CONSUMER_IDLE_TTL)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for TLS; reloaded when it changes (env SLUICE_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key for TLS (env SLUICE_TLS_KEY)")

@@ -71,6 +71,9 @@ type Config struct {
 	// IdempotencyWindow is how long publish idempotency keys are kept.
 	// Default 15 minutes.
 	IdempotencyWindow time.Duration
+	// ScheduleHorizon is how far ahead an event may be scheduled (deliver_at,
+	// deliver_after). Default 400 days.
+	ScheduleHorizon time.Duration
 	// IdleConsumerTTL is how long a consumer holding nothing may stay idle
 	// before it is deleted from its group. Default 1 hour.
 	IdleConsumerTTL time.Duration
@@ -160,6 +163,7 @@ func Run(ctx context.Context, cfg Config) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return g.Serve(lis) })
 	eg.Go(func() error { h.follow(ctx, r.store, log); return nil })
+	eg.Go(func() error { r.store.MoveScheduled(ctx); return nil })
 	if r.keep != nil {
 		eg.Go(func() error {
 			(&retention.Trimmer{Config: r.keep, Store: r.store, Log: log, Metrics: m}).Run(ctx)
@@ -232,6 +236,9 @@ func serverOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (opts []ser
 	}
 	if cfg.MaxBatch != 0 {
 		opts = append(opts, server.WithMaxBatch(cfg.MaxBatch))
+	}
+	if cfg.ScheduleHorizon != 0 {
+		opts = append(opts, server.WithScheduleHorizon(cfg.ScheduleHorizon))
 	}
 	authz, authOpts, err := setUpAuth(cfg, cfg.RedisURL == "", log, m)
 	if err != nil {

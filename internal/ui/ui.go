@@ -45,6 +45,7 @@ type Stream struct {
 	Name        string  `json:"name"`
 	Length      int64   `json:"length"`
 	DeadLetters int64   `json:"dead_letters"`
+	Scheduled   int64   `json:"scheduled"`
 	Groups      []Group `json:"groups"`
 }
 
@@ -89,7 +90,7 @@ func overview(ctx context.Context, store *streams.Store) (*Overview, error) {
 	}
 	ov := &Overview{Streams: []Stream{}}
 	for _, info := range infos {
-		s := Stream{Name: info.Name, Length: info.Length, DeadLetters: info.DeadLetters, Groups: []Group{}}
+		s := Stream{Name: info.Name, Length: info.Length, DeadLetters: info.DeadLetters, Scheduled: info.Scheduled, Groups: []Group{}}
 		for _, g := range info.Groups {
 			s.Groups = append(s.Groups, Group{Name: g.Name, Lag: max(g.Lag, 0), LagKnown: g.Lag >= 0, Pending: g.Pending,
 				OldestPending: g.OldestPending.Seconds(), Consumers: len(g.Consumers)})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
@@ -59,6 +60,10 @@ func TestPageInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	later := &sluicev1.Event{Type: "demo.v1.E", DeliverAfter: durationpb.New(time.Hour)}
+	if _, err := s.Pub.Publish(ctx, &sluicev1.PublishRequest{Stream: "orders-ui", Events: []*sluicev1.Event{later}}); err != nil {
+		t.Fatal(err)
+	}
 	r.Client.XGroupCreate(ctx, "orders-ui", "billing", "0")
 	// Two delivered and unacked: pending 2, lag 3.
 	r.Client.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "billing", Consumer: "c", Streams: []string{"orders-ui", ">"}, Count: 2, Block: -1})
@@ -75,6 +80,9 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	if got := number(t, section, `data-key="length">(\d+)<`); got != info.GetLength() {
 		t.Errorf("length %d on the page, %d from the API", got, info.GetLength())
+	}
+	if got := number(t, section, `data-key="scheduled">(\d+)<`); got != info.GetScheduled() || got != 1 {
+		t.Errorf("scheduled %d on the page, %d from the API, want 1", got, info.GetScheduled())
 	}
 	row := regexp.MustCompile(`(?s)<tr data-group="billing">.*?</tr>`).FindString(section)
 	if got := number(t, row, `data-key="pending"[^>]*>(\d+)<`); got != g.GetPending() || got != 2 {
