@@ -100,6 +100,11 @@ func (s *Store) publishScripted(ctx context.Context, c commander, stream string,
 				soonest = due
 			}
 		}
+		if at != 0 || after != 0 {
+			// Encoded here rather than in Lua: the script stores it as is.
+			args = append(args, k, at, after, -1, encodeFields(events[i].fields()))
+			continue
+		}
 		fields := events[i].fields()
 		args = append(args, k, at, after, len(fields))
 		args = append(args, fields...)

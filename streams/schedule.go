@@ -291,8 +291,36 @@ func (s *Store) CancelScheduled(ctx context.Context, stream, id string) error {
 	return nil
 }
 
-// decodeFields reads the field/value list that publishScript encoded (each
-// value as its length, ':', the value).
+// encodeFields encodes a field/value list (strings and byte slices) as one
+// string: each value as its length, ':', the value. lib.lua's decodeFields
+// and decodeFields below read it.
+func encodeFields(fields []any) string {
+	n := 0
+	for _, f := range fields {
+		switch v := f.(type) {
+		case string:
+			n += len(v) + 8
+		case []byte:
+			n += len(v) + 8
+		}
+	}
+	b := make([]byte, 0, n)
+	for _, f := range fields {
+		switch v := f.(type) {
+		case string:
+			b = append(strconv.AppendInt(b, int64(len(v)), 10), ':')
+			b = append(b, v...)
+		case []byte:
+			b = append(strconv.AppendInt(b, int64(len(v)), 10), ':')
+			b = append(b, v...)
+		default:
+			panic(fmt.Sprintf("streams: field of type %T", f))
+		}
+	}
+	return string(b)
+}
+
+// decodeFields reads what encodeFields encoded.
 func decodeFields(enc string) (map[string]any, error) {
 	var vals []string
 	for len(enc) > 0 {

@@ -194,7 +194,10 @@ func TestScripts(t *testing.T) {
 		{name: "publish: later events are scheduled, past ones appended with their time", script: publishScript,
 			keys: append(pKeys("p"), idempotencyKey("p", "k3")),
 			// due in an hour (with a key), due 1 ms after 1970, due in a minute by Redis's clock
-			args: []any{60000, 0, 5, 4102444800000, 0, 4, "type", "A", "payload", "bin\x00:7:", 0, 1, 0, 2, "type", "B", 0, 0, 60000, 2, "type", "C"},
+			args: []any{60000, 0,
+				5, 4102444800000, 0, -1, encodeFields([]any{"type", "A", "payload", []byte("bin\x00:7:")}),
+				0, 1, 0, -1, encodeFields([]any{"type", "B"}),
+				0, 0, 60000, -1, encodeFields([]any{"type", "C"})},
 			match: func(t *testing.T, reply []any) {
 				if len(reply) != 3 || reply[0] != "s000000000001" || !IsScheduleID(reply[0].(string)) ||
 					IsScheduleID(reply[1].(string)) || reply[2] != "s000000000002" {
@@ -246,6 +249,23 @@ func TestScripts(t *testing.T) {
 			match: func(t *testing.T, reply []any) {
 				if len(reply) != 3 || reply[1] != int64(-1) || reply[2] != int64(0) {
 					t.Fatalf("reply %v, want [now -1 0]", reply)
+				}
+			}},
+		{name: "schedule_move: an XADD that fails leaves its events scheduled", script: scheduleMoveScript,
+			keys: []string{"str", scheduleKey("str"), scheduledKey("str")}, args: []any{10, 0},
+			setup: func(t *testing.T, c redis.UniversalClient) {
+				ctx := t.Context()
+				c.Set(ctx, "str", "x", 0)
+				c.ZAdd(ctx, scheduleKey("str"), redis.Z{Score: 10, Member: "s000000000001"}, redis.Z{Score: 20, Member: "s000000000002"})
+				c.HSet(ctx, scheduledKey("str"), "s000000000001", "4:type1:A", "s000000000002", "4:type1:B")
+			},
+			reply: "error WRONGTYPE",
+			check: func(t *testing.T, c redis.UniversalClient) {
+				if n := c.ZCard(t.Context(), scheduleKey("str")).Val(); n != 2 {
+					t.Fatalf("%d events left in the schedule, want 2", n)
+				}
+				if n := c.HLen(t.Context(), scheduledKey("str")).Val(); n != 2 {
+					t.Fatalf("%d events' fields left, want 2", n)
 				}
 			}},
 		{name: "schedule_cancel: a scheduled event, then one that is not", script: scheduleCancelScript,

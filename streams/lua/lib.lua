@@ -63,17 +63,8 @@ local function scheduleID(n)
   return 's' .. string.rep('0', 12 - #s) .. s
 end
 
--- encodeFields is ARGV[from..to] as one string: each value as its length,
--- ':', the value (binary safe).
-local function encodeFields(argv, from, to)
-  local parts = {}
-  for j = from, to do
-    parts[#parts + 1] = #argv[j] .. ':' .. argv[j]
-  end
-  return table.concat(parts)
-end
-
--- decodeFields appends the values encodeFields encoded in s to out.
+-- decodeFields appends the values encoded in s to out: each value as its
+-- length, ':', the value (binary safe; streams.encodeFields writes it).
 local function decodeFields(s, out)
   local pos = 1
   while pos <= #s do

@@ -12,24 +12,36 @@ local limit, maxlen = tonumber(ARGV[1]), tonumber(ARGV[2])
 local now = nowMs()
 local due = redis.call('ZRANGEBYSCORE', schedule, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
 local reply = {now, -1, 0}
-for j = 1, #due, 2 do
-  local id, at = due[j], due[j + 1]
-  local enc = redis.call('HGET', scheduled, id)
-  if enc then
-    local args = {stream}
-    if maxlen > 0 then
-      for _, a in ipairs({'MAXLEN', '~', maxlen}) do args[#args + 1] = a end
-    end
-    args[#args + 1] = '*'
-    decodeFields(enc, args)
-    args[#args + 1] = 'deliver_at'
-    args[#args + 1] = tostring(tonumber(at))
-    local ok, r = pcall(redis.call, 'XADD', unpack(args))
-    if not ok then return fail(r) end
-    reply[#reply + 1] = tonumber(at)
+if #due > 0 then
+  local ids, ats = {}, {}
+  for j = 1, #due, 2 do
+    ids[#ids + 1], ats[#ats + 1] = due[j], due[j + 1]
   end
-  redis.call('ZREM', schedule, id)
-  redis.call('HDEL', scheduled, id)
+  local encs = redis.call('HMGET', scheduled, unpack(ids))
+  for j = 1, #ids do
+    if encs[j] then
+      local args = {stream}
+      if maxlen > 0 then
+        for _, a in ipairs({'MAXLEN', '~', maxlen}) do args[#args + 1] = a end
+      end
+      args[#args + 1] = '*'
+      decodeFields(encs[j], args)
+      args[#args + 1] = 'deliver_at'
+      args[#args + 1] = tostring(tonumber(ats[j]))
+      local ok, r = pcall(redis.call, 'XADD', unpack(args))
+      if not ok then
+        -- Those appended so far leave the schedule; this one and the rest stay.
+        if j > 1 then
+          redis.call('ZREM', schedule, unpack(ids, 1, j - 1))
+          redis.call('HDEL', scheduled, unpack(ids, 1, j - 1))
+        end
+        return fail(r)
+      end
+      reply[#reply + 1] = tonumber(ats[j])
+    end
+  end
+  redis.call('ZREM', schedule, unpack(ids))
+  redis.call('HDEL', scheduled, unpack(ids))
 end
 local next = redis.call('ZRANGE', schedule, 0, 0, 'WITHSCORES')
 if #next > 0 then reply[2] = tonumber(next[2]) end
