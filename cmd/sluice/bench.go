@@ -45,7 +45,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Messages, "messages", 200000, "messages drained in the consume scenario")
 	rates := fs.String("rates", "1000,5000,20000", "msgs/s of the latency scenario")
 	fs.DurationVar(&cfg.Tick, "tick", 0, "latency scenario's pacing: send what has come due every TICK (default 1s/rate: evenly spaced; 1ms: bursts of rate/1000)")
-	only := fs.String("only", "", "comma-separated scenarios to run: publish, consume, latency (default: all)")
+	fs.IntVar(&cfg.ScheduleRate, "schedule-rate", 10000, "schedule scenario: scheduled events falling due per second")
+	fs.IntVar(&cfg.ScheduleBacklog, "schedule-backlog", 1000000, "schedule scenario: events scheduled far ahead for its second phase and the memory measure")
+	only := fs.String("only", "", "comma-separated scenarios to run: publish, consume, latency, schedule (default: all)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fanout := fs.String("fanout", "", "instead of the other scenarios: comma-separated counts of Subscribe streams to hold open (e.g. 1000,10000)")
 	fanStreams := fs.Int("fanout-streams", 10, "fan-out: streams")
@@ -70,6 +72,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if cfg.Duration <= 0 || cfg.Payload < 8 || cfg.Publishers < 1 || cfg.Subscribers < 1 || cfg.Batch < 1 || cfg.Messages < 1 {
 		return errors.New("--duration, --payload (>= 8), --publishers, --subscribers, --batch and --messages must be positive")
+	}
+	if cfg.ScheduleRate < 1 || cfg.ScheduleBacklog < 1 {
+		return errors.New("--schedule-rate and --schedule-backlog must be positive")
 	}
 	if cfg.Tick < 0 {
 		return errors.New("--tick must not be negative")

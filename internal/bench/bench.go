@@ -41,7 +41,13 @@ type Config struct {
 	// messages that have come due. 0 spaces them evenly (a tick of 1 s /
 	// rate); 1 ms sends bursts of rate/1000 at once.
 	Tick time.Duration
-	// Skip names scenarios not to run: "publish", "consume", "latency".
+	// ScheduleRate is how many scheduled events a second fall due in the
+	// schedule scenario, and ScheduleBacklog how many are scheduled far
+	// ahead for its second phase and its memory measure.
+	ScheduleRate    int
+	ScheduleBacklog int
+	// Skip names scenarios not to run: "publish", "consume", "latency",
+	// "schedule".
 	Skip map[string]bool `json:",omitempty"`
 	// Auth is set when sluiced ran with an auth policy and signed ack IDs,
 	// as a deployment with auth does (the caller sets it up).
@@ -57,10 +63,10 @@ func (c *Config) SetOnly(list string) error {
 	if list == "" {
 		return nil
 	}
-	c.Skip = map[string]bool{"publish": true, "consume": true, "latency": true}
+	c.Skip = map[string]bool{"publish": true, "consume": true, "latency": true, "schedule": true}
 	for _, s := range strings.Split(list, ",") {
 		if !c.Skip[s] {
-			return fmt.Errorf("unknown scenario %q: use publish, consume or latency", s)
+			return fmt.Errorf("unknown scenario %q: use publish, consume, latency or schedule", s)
 		}
 		delete(c.Skip, s)
 	}
@@ -195,6 +201,12 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 				res.Target, res.Pass = "< 2000 µs", ptr(res.Sluice < 2000)
 			}
 			add(res)
+		}
+	}
+
+	if !cfg.Skip["schedule"] {
+		if err := scheduleScenario(ctx, cfg, conn, rdb, payload, add); err != nil {
+			return nil, fmt.Errorf("schedule: %w", err)
 		}
 	}
 	return rep, nil
@@ -560,7 +572,11 @@ func Table(w io.Writer, rep *Report) {
 		if r.Pass != nil {
 			verdict = map[bool]string{true: "PASS", false: "FAIL"}[*r.Pass] + " " + r.Target
 		}
-		fmt.Fprintf(tw, "%s\t%s %s\t%s %s\t%.2f\t%s\t\n", r.Scenario, num(r.Sluice), r.Unit, num(r.Redis), r.Unit, r.Ratio, strings.TrimSpace(verdict))
+		redisCol, ratio := "-", "-" // no go-redis counterpart
+		if r.Redis > 0 {
+			redisCol, ratio = num(r.Redis)+" "+r.Unit, strconv.FormatFloat(r.Ratio, 'f', 2, 64)
+		}
+		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%s\t\n", r.Scenario, num(r.Sluice), r.Unit, redisCol, ratio, strings.TrimSpace(verdict))
 	}
 	tw.Flush()
 }
