@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -218,6 +219,7 @@ func crash(t *testing.T, onTopic bool) {
 	// even after publishing stops, so that every batch ever sent is known.
 	ctx, stopPublishing := context.WithCancel(t.Context())
 	var acked sync.Map // key -> entry ID, for every acknowledged publish
+	var dueAt sync.Map // key -> deliver_at in ms, for scheduled events
 	var nAcked, poisoned atomic.Int64
 	var pubs sync.WaitGroup
 	for p := 0; p < nPublisher; p++ {
@@ -229,11 +231,20 @@ func crash(t *testing.T, onTopic bool) {
 				keys := make([]string, batch)
 				for i := range events {
 					keys[i] = fmt.Sprintf("p%d-%d-%d", p, n, i)
-					if rand.IntN(200) == 0 {
+					var at time.Time
+					switch r := rand.IntN(200); {
+					case r == 0:
 						keys[i] = "poison-" + keys[i]
+					case r < 40: // scheduled to fall due 0.5 to 8 s from now
+						keys[i] = "sched-" + keys[i]
+						at = time.Now().Add(time.Duration(500+rand.IntN(7500)) * time.Millisecond)
+						dueAt.Store(keys[i], at.UnixMilli())
 					}
 					events[i] = &sluicev1.Event{Type: "crash.v1.Order", ContentType: "text/plain", IdempotencyKey: keys[i],
 						Data: &sluicev1.Event_Payload{Payload: []byte(keys[i])}}
+					if !at.IsZero() {
+						events[i].DeliverAt = timestamppb.New(at)
+					}
 				}
 				for t.Context().Err() == nil {
 					cctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -301,6 +312,9 @@ func crash(t *testing.T, onTopic bool) {
 	// usual wait).
 	for _, name := range streamNames {
 		err := testkit.Poll(max(testkit.Wait, 2*time.Minute), func() error {
+			if n, err := rc.ZCard(t.Context(), "{"+name+"}:sluice:schedule").Result(); err != nil || n != 0 {
+				return fmt.Errorf("%d events still scheduled on %s (%v)", n, name, err)
+			}
 			groups, err := rc.XInfoGroups(t.Context(), name).Result()
 			if err != nil || len(groups) != 1 || groups[0].Pending != 0 || groups[0].Lag != 0 {
 				return fmt.Errorf("group did not drain on %s: %+v %v", name, groups, err)
@@ -316,7 +330,8 @@ func crash(t *testing.T, onTopic bool) {
 	}
 
 	dead := map[string]bool{}
-	var stored int64
+	inStream := map[string]int{} // scheduled event's key -> times in the stream
+	var stored, scheduled int64
 	for _, name := range streamNames {
 		dlq, err := rc.XRange(t.Context(), "{"+name+"}:sluice:dlq", "-", "+").Result()
 		if err != nil {
@@ -330,7 +345,34 @@ func crash(t *testing.T, onTopic bool) {
 			t.Fatal(err)
 		}
 		stored += n
+		// Scheduled events: each in the stream once, none before its time.
+		entries, err := rc.XRange(t.Context(), name, "-", "+").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			key := fmt.Sprint(e.Values["payload"])
+			want, ok := dueAt.Load(key)
+			if !ok {
+				continue
+			}
+			scheduled++
+			if inStream[key]++; inStream[key] > 1 {
+				t.Errorf("scheduled event %s is in %s %d times", key, name, inStream[key])
+			}
+			ms, _, _ := strings.Cut(e.ID, "-")
+			added, _ := strconv.ParseInt(ms, 10, 64)
+			if at := fmt.Sprint(e.Values["deliver_at"]); at != strconv.FormatInt(want.(int64), 10) || added < want.(int64) {
+				t.Errorf("scheduled event %s: entry %s, deliver_at %s, scheduled for %d", key, e.ID, at, want)
+			}
+		}
 	}
+	dueAt.Range(func(k, _ any) bool {
+		if _, ok := acked.Load(k); ok && inStream[k.(string)] == 0 {
+			t.Errorf("scheduled event %s never reached its stream", k)
+		}
+		return true
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	lost, unexpectedDead, published := 0, 0, 0
@@ -359,8 +401,8 @@ func crash(t *testing.T, onTopic bool) {
 		where = fmt.Sprintf("%d-partition topic on a 3-master Cluster", partitions)
 	}
 	t.Logf("crash test: %v of chaos, kills %v", chaos, kills)
-	fmt.Printf("crash-test (%s): published=%d acked=%d dead-lettered=%d lost=%d duplicates=%d stored=%d unexpected-dead=%d\n",
-		where, published, published-len(dead), len(dead), lost, duplicates, stored, unexpectedDead)
+	fmt.Printf("crash-test (%s): published=%d acked=%d dead-lettered=%d lost=%d duplicates=%d stored=%d scheduled=%d unexpected-dead=%d\n",
+		where, published, published-len(dead), len(dead), lost, duplicates, stored, scheduled, unexpectedDead)
 	if lost != 0 || unexpectedDead != 0 {
 		t.Fatalf("lost %d acknowledged publishes, %d unexpected dead letters", lost, unexpectedDead)
 	}
