@@ -302,3 +302,45 @@ func checkTopicExample(t *testing.T, out []map[string]any) {
 		}
 	}
 }
+
+// Scheduled delivery from Python and from Node: two reminders scheduled, both
+// listed by due time, the second cancelled, the first delivered once, not
+// before its time and with the time it was scheduled for; nothing is left
+// scheduled and the cancelled one never reaches the stream.
+func TestReminderExamples(t *testing.T) {
+	for prog, group := range map[string]string{"reminder.py": "dunning-py", "reminder.ts": "dunning-node"} {
+		t.Run(prog, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			start := time.Now()
+			out := e.run(prog, "--stream", "reminders", "--after", "1.5")
+			if len(out) != 4 {
+				t.Fatalf("%s printed %v", prog, out)
+			}
+			ids := out[0]["scheduled"].([]any)
+			listed, dueAt := out[1]["listed"].([]any), out[1]["deliver_at"].([]any)
+			if len(ids) != 2 || !slices.Equal(listed, ids) || len(dueAt) != 2 || dueAt[0].(float64) >= dueAt[1].(float64) {
+				t.Fatalf("scheduled %v, listed %v due at %v", ids, listed, dueAt)
+			}
+			if toString(out[2]["cancelled"]) != toString(ids[1]) {
+				t.Fatalf("cancelled %v, want %v", out[2], ids[1])
+			}
+			got := out[3]
+			due := int64(dueAt[0].(float64))
+			if toString(got["order_id"]) != "o-1" || int64(got["deliver_at"].(float64)) != due ||
+				int64(got["publish_time"].(float64)) < due || due < start.Add(time.Second).UnixMilli() {
+				t.Fatalf("delivered %v, due at %d (started %d)", got, due, start.UnixMilli())
+			}
+			ctx := t.Context()
+			if n := e.r.Client.XLen(ctx, "reminders").Val(); n != 1 {
+				t.Fatalf("stream holds %d entries, want the one reminder", n)
+			}
+			if n := e.r.Client.ZCard(ctx, "{reminders}:sluice:schedule").Val(); n != 0 {
+				t.Fatalf("%d events still scheduled after the cancel", n)
+			}
+			if n := e.pending("reminders", group); n != 0 {
+				t.Fatalf("%d pending: the reminder was not acked", n)
+			}
+		})
+	}
+}

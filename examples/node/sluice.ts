@@ -2,6 +2,7 @@
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { create, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { DurationSchema, timestampFromDate, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 
 import { PublisherService } from "../../gen/ts/sluice/v1/publisher_pb.js";
 import { SubscriberService, type Message, type SubscribeRequest } from "../../gen/ts/sluice/v1/subscriber_pb.js";
@@ -35,15 +36,36 @@ export function connect(server: string, token?: string): Sluice {
 export function event<D extends DescMessage>(
   schema: D,
   message: MessageShape<D>,
-  opts: { key?: string; headers?: Record<string, string>; idempotencyKey?: string } = {},
+  opts: {
+    key?: string;
+    headers?: Record<string, string>;
+    idempotencyKey?: string;
+    /** Schedules the event: not in the stream until this time. */
+    deliverAt?: Date;
+    /** Schedules the event: not in the stream until this many ms after the publish. */
+    deliverAfterMs?: number;
+  } = {},
 ): Event {
-  return create(EventSchema, {
+  const e = create(EventSchema, {
     type: schema.typeName,
     data: { case: "payload", value: toBinary(schema, message) },
     key: opts.key ?? "",
     headers: opts.headers ?? {},
     idempotencyKey: opts.idempotencyKey ?? "",
   });
+  if (opts.deliverAt) e.deliverAt = timestampFromDate(opts.deliverAt);
+  if (opts.deliverAfterMs !== undefined) {
+    e.deliverAfter = create(DurationSchema, {
+      seconds: BigInt(Math.floor(opts.deliverAfterMs / 1000)),
+      nanos: Math.round((opts.deliverAfterMs % 1000) * 1e6),
+    });
+  }
+  return e;
+}
+
+/** Milliseconds since the Unix epoch of a Timestamp (0 when unset). */
+export function millis(ts?: Timestamp): number {
+  return ts ? timestampMs(ts) : 0;
 }
 
 /**

@@ -38,21 +38,38 @@ class _Bearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientIntercepto
         return cont(self._add(details), request)
 
 
-def event(message, key="", headers=None, idempotency_key=""):
-    """An Event carrying a protobuf message: its type is the message's full name."""
-    return event_pb2.Event(
+def event(message, key="", headers=None, idempotency_key="", deliver_at=None, deliver_after=None):
+    """An Event carrying a protobuf message: its type is the message's full name.
+
+    deliver_at (an aware datetime) or deliver_after (a timedelta) schedules it:
+    it is not in the stream until then (publish with schedule() to get its
+    schedule ID).
+    """
+    e = event_pb2.Event(
         type=message.DESCRIPTOR.full_name,
         payload=message.SerializeToString(),
         key=key,
         headers=headers or {},
         idempotency_key=idempotency_key,
     )
+    if deliver_at is not None:
+        e.deliver_at.FromDatetime(deliver_at)
+    if deliver_after is not None:
+        e.deliver_after.FromTimedelta(deliver_after)
+    return e
 
 
 def publish(ch, stream, *events):
     """Publishes events in one batch; returns their entry IDs."""
     stub = publisher_pb2_grpc.PublisherServiceStub(ch)
     return list(stub.Publish(publisher_pb2.PublishRequest(stream=stream, events=events)).ids)
+
+
+def schedule(ch, stream, *events):
+    """Publishes events that carry deliver_at or deliver_after; returns their
+    schedule IDs (for AdminService.CancelScheduled), "" for one stored now."""
+    stub = publisher_pb2_grpc.PublisherServiceStub(ch)
+    return list(stub.Publish(publisher_pb2.PublishRequest(stream=stream, events=events)).schedule_ids)
 
 
 def publish_topic(ch, topic, *events):
