@@ -129,7 +129,19 @@ type Event struct {
 	DeliverAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=deliver_at,json=deliverAt,proto3" json:"deliver_at,omitempty"`
 	// Optional, publish only: deliver the event this long after Redis received
 	// the publish, by Redis's clock (see deliver_at).
-	DeliverAfter  *durationpb.Duration `protobuf:"bytes,11,opt,name=deliver_after,json=deliverAfter,proto3" json:"deliver_after,omitempty"`
+	DeliverAfter *durationpb.Duration `protobuf:"bytes,11,opt,name=deliver_after,json=deliverAfter,proto3" json:"deliver_after,omitempty"`
+	// Optional: the event expires at this time. A group that has not been
+	// sent it by then never is: its dispatcher acks it on the group's behalf
+	// (counted in sluice_expired_total), or, for a subscription with
+	// dead_letter_expired, moves it to the dead-letter stream with the reason
+	// "expired"; a redelivery after expiry is handled the same way.
+	// Independent readers skip it. Compared with sluiced's clock when the
+	// entry is read. Not in the past, and not before deliver_at. Set at most
+	// one of expire_at and ttl. On delivery: when the event expires.
+	ExpireAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=expire_at,json=expireAt,proto3" json:"expire_at,omitempty"`
+	// Optional: the event expires this long after it is in the stream (its
+	// publish_time: for a scheduled event, when it fell due). Positive.
+	Ttl           *durationpb.Duration `protobuf:"bytes,13,opt,name=ttl,proto3" json:"ttl,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -248,6 +260,20 @@ func (x *Event) GetDeliverAt() *timestamppb.Timestamp {
 func (x *Event) GetDeliverAfter() *durationpb.Duration {
 	if x != nil {
 		return x.DeliverAfter
+	}
+	return nil
+}
+
+func (x *Event) GetExpireAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireAt
+	}
+	return nil
+}
+
+func (x *Event) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
 	}
 	return nil
 }
@@ -387,7 +413,7 @@ var File_sluice_v1_event_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/event.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n" +
+	"\x15sluice/v1/event.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x04\n" +
 	"\x05Event\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1a\n" +
@@ -401,7 +427,9 @@ const file_sluice_v1_event_proto_rawDesc = "" +
 	"\n" +
 	"deliver_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tdeliverAt\x12>\n" +
-	"\rdeliver_after\x18\v \x01(\v2\x19.google.protobuf.DurationR\fdeliverAfter\x1a:\n" +
+	"\rdeliver_after\x18\v \x01(\v2\x19.google.protobuf.DurationR\fdeliverAfter\x127\n" +
+	"\texpire_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\bexpireAt\x12+\n" +
+	"\x03ttl\x18\r \x01(\v2\x19.google.protobuf.DurationR\x03ttl\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x06\n" +
@@ -447,13 +475,15 @@ var file_sluice_v1_event_proto_depIdxs = []int32{
 	4, // 1: sluice.v1.Event.publish_time:type_name -> google.protobuf.Timestamp
 	4, // 2: sluice.v1.Event.deliver_at:type_name -> google.protobuf.Timestamp
 	5, // 3: sluice.v1.Event.deliver_after:type_name -> google.protobuf.Duration
-	0, // 4: sluice.v1.StartPosition.edge:type_name -> sluice.v1.Edge
-	4, // 5: sluice.v1.StartPosition.time:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	4, // 4: sluice.v1.Event.expire_at:type_name -> google.protobuf.Timestamp
+	5, // 5: sluice.v1.Event.ttl:type_name -> google.protobuf.Duration
+	0, // 6: sluice.v1.StartPosition.edge:type_name -> sluice.v1.Edge
+	4, // 7: sluice.v1.StartPosition.time:type_name -> google.protobuf.Timestamp
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_event_proto_init() }

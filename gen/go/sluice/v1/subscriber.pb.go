@@ -172,9 +172,13 @@ type SubscribeRequest struct {
 	// Assignment). Without a group, every partition is read. start.after_id is
 	// refused (an ID is a position in one partition); max_in_flight is shared
 	// by the partitions the subscription holds.
-	Topic         string `protobuf:"bytes,10,opt,name=topic,proto3" json:"topic,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Topic string `protobuf:"bytes,10,opt,name=topic,proto3" json:"topic,omitempty"`
+	// With a group: an expired message (Event.expire_at, Event.ttl) this
+	// subscription would be sent goes to the dead-letter stream with the
+	// reason "expired" instead of being acked on the group's behalf.
+	DeadLetterExpired bool `protobuf:"varint,11,opt,name=dead_letter_expired,json=deadLetterExpired,proto3" json:"dead_letter_expired,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *SubscribeRequest) Reset() {
@@ -275,6 +279,13 @@ func (x *SubscribeRequest) GetTopic() string {
 		return x.Topic
 	}
 	return ""
+}
+
+func (x *SubscribeRequest) GetDeadLetterExpired() bool {
+	if x != nil {
+		return x.DeadLetterExpired
+	}
+	return false
 }
 
 // RetryPolicy is an exponential backoff: the delay after delivery attempt n
@@ -1101,7 +1112,7 @@ var File_sluice_v1_subscriber_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\n" +
-	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\xa7\x03\n" +
+	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\xd7\x03\n" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n" +
@@ -1113,7 +1124,8 @@ const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\x0emax_deliveries\x18\b \x01(\x05R\rmaxDeliveries\x129\n" +
 	"\fretry_policy\x18\t \x01(\v2\x16.sluice.v1.RetryPolicyR\vretryPolicy\x12\x14\n" +
 	"\x05topic\x18\n" +
-	" \x01(\tR\x05topic\"\x95\x01\n" +
+	" \x01(\tR\x05topic\x12.\n" +
+	"\x13dead_letter_expired\x18\v \x01(\bR\x11deadLetterExpired\"\x95\x01\n" +
 	"\vRetryPolicy\x12B\n" +
 	"\x0fminimum_backoff\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0eminimumBackoff\x12B\n" +
 	"\x0fmaximum_backoff\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0emaximumBackoff\"\xb7\x01\n" +

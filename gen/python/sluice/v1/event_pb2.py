@@ -15,7 +15,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/event.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n\x05\x45vent\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n\x07version\x18\x02 \x01(\tR\x07version\x12\x1a\n\x07payload\x18\x03 \x01(\x0cH\x00R\x07payload\x12\x14\n\x04json\x18\x08 \x01(\tH\x00R\x04json\x12!\n\x0c\x63ontent_type\x18\x04 \x01(\tR\x0b\x63ontentType\x12\x37\n\x07headers\x18\x05 \x03(\x0b\x32\x1d.sluice.v1.Event.HeadersEntryR\x07headers\x12\x10\n\x03key\x18\x06 \x01(\tR\x03key\x12=\n\x0cpublish_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bpublishTime\x12\'\n\x0fidempotency_key\x18\t \x01(\tR\x0eidempotencyKey\x12\x39\n\ndeliver_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tdeliverAt\x12>\n\rdeliver_after\x18\x0b \x01(\x0b\x32\x19.google.protobuf.DurationR\x0c\x64\x65liverAfter\x1a:\n\x0cHeadersEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x06\n\x04\x64\x61ta\"\x91\x01\n\rStartPosition\x12%\n\x04\x65\x64ge\x18\x01 \x01(\x0e\x32\x0f.sluice.v1.EdgeH\x00R\x04\x65\x64ge\x12\x1b\n\x08\x61\x66ter_id\x18\x02 \x01(\tH\x00R\x07\x61\x66terId\x12\x30\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00R\x04timeB\n\n\x08position*@\n\x04\x45\x64ge\x12\x14\n\x10\x45\x44GE_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x45\x44GE_NEWEST\x10\x01\x12\x11\n\rEDGE_EARLIEST\x10\x02\x42\x97\x01\n\rcom.sluice.v1B\nEventProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/event.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x04\n\x05\x45vent\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n\x07version\x18\x02 \x01(\tR\x07version\x12\x1a\n\x07payload\x18\x03 \x01(\x0cH\x00R\x07payload\x12\x14\n\x04json\x18\x08 \x01(\tH\x00R\x04json\x12!\n\x0c\x63ontent_type\x18\x04 \x01(\tR\x0b\x63ontentType\x12\x37\n\x07headers\x18\x05 \x03(\x0b\x32\x1d.sluice.v1.Event.HeadersEntryR\x07headers\x12\x10\n\x03key\x18\x06 \x01(\tR\x03key\x12=\n\x0cpublish_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bpublishTime\x12\'\n\x0fidempotency_key\x18\t \x01(\tR\x0eidempotencyKey\x12\x39\n\ndeliver_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tdeliverAt\x12>\n\rdeliver_after\x18\x0b \x01(\x0b\x32\x19.google.protobuf.DurationR\x0c\x64\x65liverAfter\x12\x37\n\texpire_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x65xpireAt\x12+\n\x03ttl\x18\r \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttl\x1a:\n\x0cHeadersEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x06\n\x04\x64\x61ta\"\x91\x01\n\rStartPosition\x12%\n\x04\x65\x64ge\x18\x01 \x01(\x0e\x32\x0f.sluice.v1.EdgeH\x00R\x04\x65\x64ge\x12\x1b\n\x08\x61\x66ter_id\x18\x02 \x01(\tH\x00R\x07\x61\x66terId\x12\x30\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00R\x04timeB\n\n\x08position*@\n\x04\x45\x64ge\x12\x14\n\x10\x45\x44GE_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x45\x44GE_NEWEST\x10\x01\x12\x11\n\rEDGE_EARLIEST\x10\x02\x42\x97\x01\n\rcom.sluice.v1B\nEventProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sluice.v1.event_pb2', globals())
@@ -25,12 +25,12 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'\n\rcom.sluice.v1B\nEventProtoP\001Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\242\002\003SXX\252\002\tSluice.V1\312\002\tSluice\\V1\342\002\025Sluice\\V1\\GPBMetadata\352\002\nSluice::V1'
   _EVENT_HEADERSENTRY._options = None
   _EVENT_HEADERSENTRY._serialized_options = b'8\001'
-  _EDGE._serialized_start=760
-  _EDGE._serialized_end=824
+  _EDGE._serialized_start=862
+  _EDGE._serialized_end=926
   _EVENT._serialized_start=102
-  _EVENT._serialized_end=610
-  _EVENT_HEADERSENTRY._serialized_start=544
-  _EVENT_HEADERSENTRY._serialized_end=602
-  _STARTPOSITION._serialized_start=613
-  _STARTPOSITION._serialized_end=758
+  _EVENT._serialized_end=712
+  _EVENT_HEADERSENTRY._serialized_start=646
+  _EVENT_HEADERSENTRY._serialized_end=704
+  _STARTPOSITION._serialized_start=715
+  _STARTPOSITION._serialized_end=860
 # @@protoc_insertion_point(module_scope)

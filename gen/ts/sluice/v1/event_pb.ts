@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/event.proto.
  */
 export const file_sluice_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvZXZlbnQucHJvdG8SCXNsdWljZS52MSKBAwoFRXZlbnQSDAoEdHlwZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhEKB3BheWxvYWQYAyABKAxIABIOCgRqc29uGAggASgJSAASFAoMY29udGVudF90eXBlGAQgASgJEi4KB2hlYWRlcnMYBSADKAsyHS5zbHVpY2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgsKA2tleRgGIAEoCRIwCgxwdWJsaXNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRIuCgpkZWxpdmVyX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg1kZWxpdmVyX2FmdGVyGAsgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgYKBGRhdGEifAoNU3RhcnRQb3NpdGlvbhIfCgRlZGdlGAEgASgOMg8uc2x1aWNlLnYxLkVkZ2VIABISCghhZnRlcl9pZBgCIAEoCUgAEioKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCgoIcG9zaXRpb24qQAoERWRnZRIUChBFREdFX1VOU1BFQ0lGSUVEEAASDwoLRURHRV9ORVdFU1QQARIRCg1FREdFX0VBUkxJRVNUEAJClwEKDWNvbS5zbHVpY2UudjFCCkV2ZW50UHJvdG9QAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjGiAgNTWFiqAglTbHVpY2UuVjHKAglTbHVpY2VcVjHiAhVTbHVpY2VcVjFcR1BCTWV0YWRhdGHqAgpTbHVpY2U6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChVzbHVpY2UvdjEvZXZlbnQucHJvdG8SCXNsdWljZS52MSLYAwoFRXZlbnQSDAoEdHlwZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhEKB3BheWxvYWQYAyABKAxIABIOCgRqc29uGAggASgJSAASFAoMY29udGVudF90eXBlGAQgASgJEi4KB2hlYWRlcnMYBSADKAsyHS5zbHVpY2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgsKA2tleRgGIAEoCRIwCgxwdWJsaXNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRIuCgpkZWxpdmVyX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg1kZWxpdmVyX2FmdGVyGAsgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi0KCWV4cGlyZV9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoDdHRsGA0gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgYKBGRhdGEifAoNU3RhcnRQb3NpdGlvbhIfCgRlZGdlGAEgASgOMg8uc2x1aWNlLnYxLkVkZ2VIABISCghhZnRlcl9pZBgCIAEoCUgAEioKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCgoIcG9zaXRpb24qQAoERWRnZRIUChBFREdFX1VOU1BFQ0lGSUVEEAASDwoLRURHRV9ORVdFU1QQARIRCg1FREdFX0VBUkxJRVNUEAJClwEKDWNvbS5zbHVpY2UudjFCCkV2ZW50UHJvdG9QAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjGiAgNTWFiqAglTbHVpY2UuVjHKAglTbHVpY2VcVjHiAhVTbHVpY2VcVjFcR1BCTWV0YWRhdGHqAgpTbHVpY2U6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Event is one versioned event as a producer publishes it and a consumer
@@ -134,6 +134,28 @@ export type Event = Message<"sluice.v1.Event"> & {
    * @generated from field: google.protobuf.Duration deliver_after = 11;
    */
   deliverAfter?: Duration | undefined;
+
+  /**
+   * Optional: the event expires at this time. A group that has not been
+   * sent it by then never is: its dispatcher acks it on the group's behalf
+   * (counted in sluice_expired_total), or, for a subscription with
+   * dead_letter_expired, moves it to the dead-letter stream with the reason
+   * "expired"; a redelivery after expiry is handled the same way.
+   * Independent readers skip it. Compared with sluiced's clock when the
+   * entry is read. Not in the past, and not before deliver_at. Set at most
+   * one of expire_at and ttl. On delivery: when the event expires.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_at = 12;
+   */
+  expireAt?: Timestamp | undefined;
+
+  /**
+   * Optional: the event expires this long after it is in the stream (its
+   * publish_time: for a scheduled event, when it fell due). Positive.
+   *
+   * @generated from field: google.protobuf.Duration ttl = 13;
+   */
+  ttl?: Duration | undefined;
 };
 
 /**
