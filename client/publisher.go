@@ -479,6 +479,20 @@ func WithDeliverAfter(d time.Duration) EventOption {
 	return func(e *sluicev1.Event) { e.DeliverAfter, e.DeliverAt = durationpb.New(d), nil }
 }
 
+// WithExpireAt makes the event expire at t: a consumer group that has not
+// been sent it by then never is (the server acks it on the group's behalf,
+// or dead-letters it for subscriptions with dead_letter_expired), and
+// independent readers skip it.
+func WithExpireAt(t time.Time) EventOption {
+	return func(e *sluicev1.Event) { e.ExpireAt, e.Ttl = timestamppb.New(t), nil }
+}
+
+// WithTTL makes the event expire d after it is in the stream (for a
+// scheduled event, after it fell due); see WithExpireAt.
+func WithTTL(d time.Duration) EventOption {
+	return func(e *sluicev1.Event) { e.Ttl, e.ExpireAt = durationpb.New(d), nil }
+}
+
 // NewEvent builds an event from a Protobuf message: its type is the
 // message's full name, its payload the binary encoding. The server derives
 // the version from the package ("examples.orders.v2" -> "v2").

@@ -56,6 +56,10 @@ type SubscriberConfig struct {
 	// MaxDeliveries before a message goes to the dead-letter stream. 0 means
 	// the server's default (10).
 	MaxDeliveries int
+	// DeadLetterExpired dead-letters expired messages (the reason
+	// "expired") instead of the server acking them on the group's behalf.
+	// Only with a group.
+	DeadLetterExpired bool
 	// RetryPolicy is the backoff before redelivery after a handler error or a
 	// time-out. Nil means the server's default (1 s doubling to 60 s).
 	RetryPolicy *sluicev1.RetryPolicy
@@ -458,6 +462,7 @@ func (s *Subscriber) receiveOnce(ctx context.Context, deliver func(*Message) boo
 		MaxDeliveries: int32(s.cfg.MaxDeliveries),
 		RetryPolicy:   s.cfg.RetryPolicy,
 	}
+	req.DeadLetterExpired = s.cfg.DeadLetterExpired
 	if s.cfg.AckDeadline > 0 {
 		req.AckDeadline = durationpb.New(s.cfg.AckDeadline)
 	}

@@ -305,7 +305,8 @@ func checkTopicExample(t *testing.T, out []map[string]any) {
 
 // Scheduled delivery from Python and from Node: two reminders scheduled, both
 // listed by due time, the second cancelled, the first delivered once, not
-// before its time and with the time it was scheduled for; nothing is left
+// before its time, with the time it was scheduled for and its expiry an hour
+// after it fell due (ttl); nothing is left
 // scheduled and the cancelled one never reaches the stream.
 func TestReminderExamples(t *testing.T) {
 	for prog, group := range map[string]string{"reminder.py": "dunning-py", "reminder.ts": "dunning-node"} {
@@ -328,7 +329,8 @@ func TestReminderExamples(t *testing.T) {
 			got := out[3]
 			due := int64(dueAt[0].(float64))
 			if toString(got["order_id"]) != "o-1" || int64(got["deliver_at"].(float64)) != due ||
-				int64(got["publish_time"].(float64)) < due || due < start.Add(time.Second).UnixMilli() {
+				int64(got["publish_time"].(float64)) < due || due < start.Add(time.Second).UnixMilli() ||
+				int64(got["expire_at"].(float64)) != int64(got["publish_time"].(float64))+time.Hour.Milliseconds() {
 				t.Fatalf("delivered %v, due at %d (started %d)", got, due, start.UnixMilli())
 			}
 			ctx := t.Context()

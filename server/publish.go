@@ -215,6 +215,10 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 	if ferr != nil {
 		return ferr
 	}
+	expireAt, ttl, ferr := expiry(ev, at)
+	if ferr != nil {
+		return ferr
+	}
 	*out = streams.Event{
 		Type:        typ,
 		Version:     version,
@@ -226,8 +230,41 @@ func (s *Server) toEntry(ev *sluicev1.Event, out *streams.Event) *fieldError {
 		IdempotencyKey: ev.GetIdempotencyKey(),
 		DeliverAt:      at,
 		DeliverAfter:   after,
+		ExpireAt:       expireAt,
+		TTL:            ttl,
 	}
 	return nil
+}
+
+// expiry validates ev's expire_at and ttl; at is its deliver_at, if any.
+func expiry(ev *sluicev1.Event, at time.Time) (time.Time, time.Duration, *fieldError) {
+	switch {
+	case ev.ExpireAt != nil && ev.Ttl != nil:
+		return time.Time{}, 0, bad("expire_at", "set at most one of expire_at and ttl")
+	case ev.ExpireAt != nil:
+		if err := ev.ExpireAt.CheckValid(); err != nil {
+			return time.Time{}, 0, bad("expire_at", "%v", err)
+		}
+		exp := ev.ExpireAt.AsTime()
+		if !exp.After(time.Now()) {
+			return time.Time{}, 0, bad("expire_at", "%s is in the past: the event would never be delivered", exp.Format(time.RFC3339Nano))
+		}
+		if !at.IsZero() && !exp.After(at) {
+			return time.Time{}, 0, bad("expire_at", "%s is not after deliver_at %s: the event would expire before it is delivered",
+				exp.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
+		}
+		return exp, 0, nil
+	case ev.Ttl != nil:
+		if err := ev.Ttl.CheckValid(); err != nil {
+			return time.Time{}, 0, bad("ttl", "%v", err)
+		}
+		d := ev.Ttl.AsDuration()
+		if d < time.Millisecond {
+			return time.Time{}, 0, bad("ttl", "%v is not positive: use at least 1 ms", d)
+		}
+		return time.Time{}, d, nil
+	}
+	return time.Time{}, 0, nil
 }
 
 // schedule validates ev's deliver_at and deliver_after against the horizon.
@@ -341,6 +378,9 @@ func (s *Server) fillEvent(ev *sluicev1.Event, ts *timestamppb.Timestamp, pl *sl
 	ev.PublishTime = ts
 	if !e.Event.DeliverAt.IsZero() {
 		ev.DeliverAt = timestamppb.New(e.Event.DeliverAt)
+	}
+	if !e.Event.ExpireAt.IsZero() {
+		ev.ExpireAt = timestamppb.New(e.Event.ExpireAt)
 	}
 	if format == sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON {
 		switch {

@@ -82,8 +82,8 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 		return err
 	}
 	if req.GetGroup() == "" {
-		if req.GetAckDeadline() != nil || req.GetMaxDeliveries() != 0 || req.GetRetryPolicy() != nil {
-			return invalid("group", "ack_deadline, max_deliveries and retry_policy need a group; independent readers ack nothing")
+		if req.GetAckDeadline() != nil || req.GetMaxDeliveries() != 0 || req.GetRetryPolicy() != nil || req.GetDeadLetterExpired() {
+			return invalid("group", "ack_deadline, max_deliveries, retry_policy and dead_letter_expired need a group; independent readers ack nothing")
 		}
 		if topic != "" {
 			return s.readTopic(ctx, req, partitions, start, maxInFlight, stream)
@@ -115,6 +115,8 @@ func policyOf(req *sluicev1.SubscribeRequest) (streams.Policy, error) {
 		MaxDeliveries: DefaultMaxDeliveries,
 		BackoffMin:    DefaultBackoffMin,
 		BackoffMax:    DefaultBackoffMax,
+
+		DeadLetterExpired: req.GetDeadLetterExpired(),
 	}
 	var err error
 	if d := req.GetAckDeadline(); d != nil {

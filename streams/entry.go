@@ -20,6 +20,11 @@ const (
 	// FieldDeliverAt is the time, in ms since the Unix epoch, that a
 	// scheduled event was scheduled for.
 	FieldDeliverAt = "deliver_at"
+	// FieldExpireAt is the time, in ms since the Unix epoch, that an event
+	// expires; FieldTTL is its time to live in ms, counted from its entry
+	// ID's time.
+	FieldExpireAt = "expire_at"
+	FieldTTL      = "ttl"
 	// HeaderPrefix starts the field name of each header: "h:traceparent".
 	HeaderPrefix = "h:"
 )
@@ -41,6 +46,17 @@ type Event struct {
 	// was scheduled for (the field deliver_at).
 	DeliverAt    time.Time
 	DeliverAfter time.Duration
+	// ExpireAt or TTL (at most one), when set, make the event expire: a
+	// group that has not been sent it by then never is (see expire.go). TTL
+	// counts from the entry's ID time. On a read entry, ExpireAt is when it
+	// expires, from either field.
+	ExpireAt time.Time
+	TTL      time.Duration
+}
+
+// Expired reports whether e had expired at now.
+func (e *Entry) Expired(now time.Time) bool {
+	return !e.Event.ExpireAt.IsZero() && !now.Before(e.Event.ExpireAt)
 }
 
 // Entry is one stream entry as read back. Its Event.Payload may share
@@ -62,7 +78,7 @@ func (ev *Event) fields() []any {
 }
 
 // fieldCount is the length of ev's field/value list, at most.
-func (ev *Event) fieldCount() int { return 10 + 2*len(ev.Headers) }
+func (ev *Event) fieldCount() int { return 14 + 2*len(ev.Headers) }
 
 // appendFields appends ev's field/value pairs to f. With b, a type, version
 // or content type equal to the previous event's reuses its boxed value:
@@ -77,6 +93,12 @@ func (ev *Event) appendFields(f []any, b *boxes) []any {
 	}
 	if ev.Key != "" {
 		f = append(f, FieldKey, ev.Key)
+	}
+	if !ev.ExpireAt.IsZero() {
+		f = append(f, FieldExpireAt, strconv.FormatInt(ev.ExpireAt.UnixMilli(), 10))
+	}
+	if ev.TTL > 0 {
+		f = append(f, FieldTTL, strconv.FormatInt(ev.TTL.Milliseconds(), 10))
 	}
 	for k, v := range ev.Headers {
 		f = append(f, HeaderPrefix+k, v)
@@ -131,6 +153,21 @@ func decodeEntry(id ID, values map[string]any) Entry {
 		case name == FieldDeliverAt:
 			if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
 				e.Event.DeliverAt = time.UnixMilli(ms)
+				continue
+			}
+		case name == FieldExpireAt:
+			if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+				if at := time.UnixMilli(ms); e.Event.ExpireAt.IsZero() || at.Before(e.Event.ExpireAt) {
+					e.Event.ExpireAt = at
+				}
+				continue
+			}
+		case name == FieldTTL:
+			if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
+				e.Event.TTL = time.Duration(ms) * time.Millisecond
+				if at := id.Time().Add(e.Event.TTL); e.Event.ExpireAt.IsZero() || at.Before(e.Event.ExpireAt) {
+					e.Event.ExpireAt = at
+				}
 				continue
 			}
 		case strings.HasPrefix(name, HeaderPrefix) && len(name) > len(HeaderPrefix) && utf8.ValidString(name):

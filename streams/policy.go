@@ -22,6 +22,9 @@ type Policy struct {
 	// BackoffMin and BackoffMax shape the delay before a redelivery after a
 	// time-out or a nack without delay: BackoffMin * 2^(attempt-1), capped.
 	BackoffMin, BackoffMax time.Duration
+	// DeadLetterExpired moves expired messages to the dead-letter stream
+	// with the reason "expired" instead of acking them (see expire.go).
+	DeadLetterExpired bool
 }
 
 // Backoff is the retry delay after delivery attempt n.

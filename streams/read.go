@@ -106,6 +106,9 @@ func (s *Store) Read(ctx context.Context, stream string, after ID, count int, fn
 		b.reset()
 		if len(res) > 0 {
 			after = res[len(res)-1].ID
+			if res = unexpired(res, time.Now()); len(res) == 0 {
+				continue
+			}
 			if err := fn(res); err != nil {
 				return err
 			}

@@ -85,6 +85,9 @@ type Observer interface {
 	// Scheduled hears of a look at stream's schedule: how late each event it
 	// moved into the stream was, and how many events are still scheduled.
 	Scheduled(stream string, late []time.Duration, left int64)
+	// Expired hears of n expired messages that a group's dispatcher settled
+	// on the group's behalf: dead-lettered, or acked.
+	Expired(stream, group string, n int, deadLettered bool)
 }
 
 type noObserver struct{}
@@ -94,6 +97,8 @@ func (noObserver) DeadLettered(string, string, int) {}
 func (noObserver) GonePending(string, string, int) {}
 
 func (noObserver) Scheduled(string, []time.Duration, int64) {}
+
+func (noObserver) Expired(string, string, int, bool) {}
 
 // New returns a Store over the given clients.
 func New(o Options) (*Store, error) {

@@ -2,7 +2,7 @@
 // subscribes, manages dead letters, inspects and administers streams,
 // groups and topics through the Admin API, and runs the benchmark.
 //
-//	sluice publish   --stream S | --topic T, --type T (--json '{...}' | --data TEXT | --data @FILE) [--deliver-at TIME | --deliver-after D] ...
+//	sluice publish   --stream S | --topic T, --type T (--json '{...}' | --data TEXT | --data @FILE) [--deliver-at TIME | --deliver-after D] [--expire-at TIME | --ttl D] ...
 //	sluice subscribe --stream S | --topic T [--group G [--consumer C]] [--from POSITION] [--count N] ...
 //	sluice dlq list | redrive | purge --stream S ...
 //	sluice streams | describe | pending | read ...
@@ -47,8 +47,10 @@ import (
 const usage = `usage:
   sluice publish   (--stream S | --topic T) --type T (--json '{...}' | --data TEXT | --data @FILE) [--key K]
                    [--header NAME=VALUE]... [--idempotency-key K] [--deliver-at TIME | --deliver-after DURATION]
+                   [--expire-at TIME | --ttl DURATION]
   sluice subscribe (--stream S | --topic T) [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N]
                    [--no-ack | --nack | --reject REASON] [--ack-deadline D] [--max-deliveries N]
+                   [--dead-letter-expired]
   sluice dlq list    --stream S [--limit N]
   sluice dlq redrive --stream S (--all | --id ID...) [--to STREAM]
   sluice dlq purge   --stream S (--all | --id ID...) --yes
@@ -192,6 +194,8 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.Var(headers, "header", "header NAME=VALUE (repeatable)")
 	deliverAt := fs.String("deliver-at", "", "schedule: deliver at this RFC 3339 time (e.g. 2026-12-24T18:00:00Z)")
 	deliverAfter := fs.Duration("deliver-after", 0, "schedule: deliver this long from now (e.g. 90s, 2h)")
+	expireAt := fs.String("expire-at", "", "expire at this RFC 3339 time: groups not sent the event by then never are")
+	ttl := fs.Duration("ttl", 0, "expire this long after the event is in the stream (e.g. 30s, 24h)")
 	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
 	}
@@ -216,6 +220,18 @@ func publish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		client.WithDeliverAt(t)(ev)
 	case *deliverAfter != 0:
 		client.WithDeliverAfter(*deliverAfter)(ev)
+	}
+	switch {
+	case *expireAt != "" && *ttl != 0:
+		return errors.New("publish takes at most one of --expire-at and --ttl")
+	case *expireAt != "":
+		t, err := time.Parse(time.RFC3339Nano, *expireAt)
+		if err != nil {
+			return fmt.Errorf("--expire-at: %q is not an RFC 3339 time such as 2026-12-24T18:00:00Z", *expireAt)
+		}
+		client.WithExpireAt(t)(ev)
+	case *ttl != 0:
+		client.WithTTL(*ttl)(ev)
 	}
 	if *js != "" {
 		ev.Data = &sluicev1.Event_Json{Json: *js}
@@ -310,6 +326,7 @@ type output struct {
 	Headers         map[string]string `json:"headers,omitempty"`
 	PublishTime     string            `json:"publish_time"`
 	DeliverAt       string            `json:"deliver_at,omitempty"`
+	ExpireAt        string            `json:"expire_at,omitempty"`
 	DeliveryAttempt int32             `json:"delivery_attempt,omitempty"`
 	Payload         json.RawMessage   `json:"payload,omitempty"`
 	PayloadText     *string           `json:"payload_text,omitempty"`
@@ -331,6 +348,9 @@ func toOutput(stream, group string, m *sluicev1.Message) output {
 	}
 	if e.GetDeliverAt() != nil {
 		o.DeliverAt = e.GetDeliverAt().AsTime().UTC().Format(time.RFC3339Nano)
+	}
+	if e.GetExpireAt() != nil {
+		o.ExpireAt = e.GetExpireAt().AsTime().UTC().Format(time.RFC3339Nano)
 	}
 	switch p := e.GetPayload(); {
 	case e.GetJson() != "" && json.Valid([]byte(e.GetJson())):
@@ -370,6 +390,7 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	reject := fs.String("reject", "", "dead-letter messages with this reason instead of acking them")
 	ackDeadline := fs.Duration("ack-deadline", 0, "ack deadline of the subscription (default: the server's, 30s)")
 	maxDeliveries := fs.Int("max-deliveries", 0, "deliveries before dead-lettering (default: the server's, 10)")
+	deadLetterExpired := fs.Bool("dead-letter-expired", false, "dead-letter expired messages (reason expired) instead of acking them")
 	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
 	}
@@ -398,7 +419,8 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return errors.New("use at most one of --no-ack, --nack and --reject")
 	}
 	cfg := client.SubscriberConfig{Stream: *stream, Topic: *topic, Group: *group, Consumer: *consumer, Start: start,
-		PayloadFormat: sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON, AckDeadline: *ackDeadline, MaxDeliveries: *maxDeliveries}
+		PayloadFormat: sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON, AckDeadline: *ackDeadline, MaxDeliveries: *maxDeliveries,
+		DeadLetterExpired: *deadLetterExpired}
 	if *count > 0 {
 		// Never hold more than we will print: the rest stays for others.
 		cfg.MaxInFlight = min(*count, 1000)

@@ -316,3 +316,34 @@ func TestScheduledCommands(t *testing.T) {
 		t.Fatalf("bad --deliver-at: %v", err)
 	}
 }
+
+func TestExpiryFlags(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	env := map[string]string{"SLUICE_SERVER": s.Addr}
+	pub := func(args ...string) (string, error) {
+		return sluice(t, env, append([]string{"publish", "--stream", "offers", "--type", "demo.Offer", "--content-type", "text/plain"}, args...)...)
+	}
+	if out, err := pub("--data", "short", "--ttl", "1ms"); err != nil {
+		t.Fatalf("publish --ttl: %q %v", out, err)
+	}
+	at := time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
+	if out, err := pub("--data", "long", "--expire-at", at); err != nil {
+		t.Fatalf("publish --expire-at: %q %v", out, err)
+	}
+	// The expired one is dead-lettered for this subscription; the other is
+	// delivered with its expiry time.
+	out, err := sluice(t, env, "subscribe", "--stream", "offers", "--group", "cli", "--from", "earliest", "--count", "1", "--dead-letter-expired")
+	if err != nil || !strings.Contains(out, `"payload_text":"long"`) || !strings.Contains(out, `"expire_at":"`+at[:19]) {
+		t.Fatalf("subscribe: %q %v", out, err)
+	}
+	if out, err := sluice(t, env, "dlq", "list", "--stream", "offers"); err != nil || !strings.Contains(out, `"reason":"expired"`) {
+		t.Fatalf("dlq list: %q %v", out, err)
+	}
+	if _, err := pub("--data", "x", "--ttl", "1s", "--expire-at", at); err == nil || !strings.Contains(err.Error(), "at most one") {
+		t.Fatalf("--ttl with --expire-at: %v", err)
+	}
+	if _, err := pub("--data", "x", "--expire-at", "soon"); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Fatalf("bad --expire-at: %v", err)
+	}
+}

@@ -4,6 +4,8 @@
 // (the order was paid) and consumes the first when it falls due. A scheduled
 // event is not in the stream until its time; on delivery its deliverAt is the
 // time it was scheduled for, and publishTime - deliverAt is how late it came.
+// Each reminder expires an hour after it falls due (ttl): a dunning service
+// that was down longer than that never sends it.
 import { parseArgs } from "node:util";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { Edge } from "../../gen/ts/sluice/v1/event_pb.js";
@@ -26,6 +28,7 @@ const reminder = (orderId: string, deliverAfterMs: number) =>
     key: "c-7",
     idempotencyKey: `remind-${orderId}`,
     deliverAfterMs,
+    ttlMs: 3_600_000, // a reminder an hour late is no use: it expires
   });
 
 const { scheduleIds } = await sluice.publisher.publish({
@@ -49,6 +52,7 @@ await consume(
     const publishTime = millis(m.event!.publishTime);
     console.log(JSON.stringify({
       id: m.id, order_id: order.orderId, deliver_at: deliverAt, publish_time: publishTime, late_ms: publishTime - deliverAt,
+      expire_at: millis(m.event!.expireAt),
     }));
   },
   { count: 1 },

@@ -44,6 +44,10 @@ export function event<D extends DescMessage>(
     deliverAt?: Date;
     /** Schedules the event: not in the stream until this many ms after the publish. */
     deliverAfterMs?: number;
+    /** Expires at this time: a group not sent the event by then never is. */
+    expireAt?: Date;
+    /** Expires this many ms after the event is in the stream. */
+    ttlMs?: number;
   } = {},
 ): Event {
   const e = create(EventSchema, {
@@ -54,13 +58,14 @@ export function event<D extends DescMessage>(
     idempotencyKey: opts.idempotencyKey ?? "",
   });
   if (opts.deliverAt) e.deliverAt = timestampFromDate(opts.deliverAt);
-  if (opts.deliverAfterMs !== undefined) {
-    e.deliverAfter = create(DurationSchema, {
-      seconds: BigInt(Math.floor(opts.deliverAfterMs / 1000)),
-      nanos: Math.round((opts.deliverAfterMs % 1000) * 1e6),
-    });
-  }
+  if (opts.deliverAfterMs !== undefined) e.deliverAfter = durationFromMs(opts.deliverAfterMs);
+  if (opts.expireAt) e.expireAt = timestampFromDate(opts.expireAt);
+  if (opts.ttlMs !== undefined) e.ttl = durationFromMs(opts.ttlMs);
   return e;
+}
+
+function durationFromMs(ms: number) {
+  return create(DurationSchema, { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.round((ms % 1000) * 1e6) });
 }
 
 /** Milliseconds since the Unix epoch of a Timestamp (0 when unset). */

@@ -4,6 +4,8 @@ Schedules two reminders, lists the stream's schedule, cancels the second one
 (the order was paid) and consumes the first when it falls due. A scheduled
 event is not in the stream until its time; on delivery its deliver_at is the
 time it was scheduled for, and publish_time - deliver_at is how late it came.
+Each reminder expires an hour after it falls due (ttl): a dunning service
+that was down longer than that never sends it.
 """
 
 import argparse
@@ -28,7 +30,8 @@ def ms(ts):
 
 def reminder(order_id, after):
     return sluice.event(orders_pb2.OrderCreated(order_id=order_id, customer_id="c-7"), key="c-7",
-                        idempotency_key="remind-" + order_id, deliver_after=after)
+                        idempotency_key="remind-" + order_id, deliver_after=after,
+                        ttl=datetime.timedelta(hours=1))  # a reminder an hour late is no use: it expires
 
 
 with sluice.channel(args.server) as ch:
@@ -47,7 +50,7 @@ with sluice.channel(args.server) as ch:
     def handle(m):
         order = orders_pb2.OrderCreated.FromString(m.event.payload)
         print(json.dumps({"id": m.id, "order_id": order.order_id, "deliver_at": ms(m.event.deliver_at),
-                          "publish_time": ms(m.event.publish_time),
+                          "publish_time": ms(m.event.publish_time), "expire_at": ms(m.event.expire_at),
                           "late_ms": ms(m.event.publish_time) - ms(m.event.deliver_at)}), flush=True)
 
     request = subscriber_pb2.SubscribeRequest(

@@ -38,12 +38,14 @@ class _Bearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientIntercepto
         return cont(self._add(details), request)
 
 
-def event(message, key="", headers=None, idempotency_key="", deliver_at=None, deliver_after=None):
+def event(message, key="", headers=None, idempotency_key="", deliver_at=None, deliver_after=None,
+          expire_at=None, ttl=None):
     """An Event carrying a protobuf message: its type is the message's full name.
 
     deliver_at (an aware datetime) or deliver_after (a timedelta) schedules it:
     it is not in the stream until then (publish with schedule() to get its
-    schedule ID).
+    schedule ID). expire_at (an aware datetime) or ttl (a timedelta, from when
+    it is in the stream) makes it expire: a group not sent it by then never is.
     """
     e = event_pb2.Event(
         type=message.DESCRIPTOR.full_name,
@@ -56,6 +58,10 @@ def event(message, key="", headers=None, idempotency_key="", deliver_at=None, de
         e.deliver_at.FromDatetime(deliver_at)
     if deliver_after is not None:
         e.deliver_after.FromTimedelta(deliver_after)
+    if expire_at is not None:
+        e.expire_at.FromDatetime(expire_at)
+    if ttl is not None:
+        e.ttl.FromTimedelta(ttl)
     return e
 
 

@@ -36,6 +36,7 @@ type Metrics struct {
 	GonePending       *prometheus.CounterVec
 	LimitRejections   *prometheus.CounterVec
 	ScheduledMoved    *prometheus.CounterVec
+	Expired           *prometheus.CounterVec
 	EndToEnd          prometheus.Histogram
 	ScheduleLateness  prometheus.Histogram
 	PublishTime       prometheus.Histogram
@@ -75,11 +76,12 @@ func New(reg prometheus.Registerer, maxStreams int) *Metrics {
 		Acked:             counter("sluice_acked_total", "Deliveries acked.", "stream", "group"),
 		Nacked:            counter("sluice_nacked_total", "Deliveries nacked.", "stream", "group"),
 		Stale:             counter("sluice_stale_settlements_total", "Acks, nacks, extensions and rejections of deliveries that had been superseded.", "stream", "group"),
-		DeadLettered:      counter("sluice_dead_lettered_total", "Messages moved to a dead-letter stream, by reason (rejected, max_deliveries).", "stream", "group", "reason"),
+		DeadLettered:      counter("sluice_dead_lettered_total", "Messages moved to a dead-letter stream, by reason (rejected, max_deliveries, expired).", "stream", "group", "reason"),
 		TrimmedUnreceived: counter("sluice_trimmed_unreceived_total", "Entries trimmed before a consumer group received them (seen by the retention pass).", "stream", "group"),
 		GonePending:       counter("sluice_gone_pending_total", "Pending entries acked because their stream entry was trimmed or deleted.", "stream", "group"),
 		LimitRejections:   counter("sluice_limit_rejections_total", "Requests refused because they exceeded a limit, by limit.", "limit"),
 		ScheduledMoved:    counter("sluice_scheduled_moved_total", "Scheduled events appended to their stream when due, by this replica.", "stream"),
+		Expired:           counter("sluice_expired_total", "Expired messages settled on a group's behalf instead of delivered (acked, or dead-lettered with the reason expired).", "stream", "group"),
 		ScheduleLateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sluice_schedule_lateness_seconds",
 			Help: "How late scheduled events were appended to their stream, by Redis's clock (ms resolution).", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		EndToEnd: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sluice_end_to_end_seconds",
@@ -102,7 +104,7 @@ func New(reg prometheus.Registerer, maxStreams int) *Metrics {
 		reg.MustRegister(m.Published, m.Delivered, m.Redelivered, m.Acked, m.Nacked, m.Stale, m.DeadLettered,
 			m.TrimmedUnreceived, m.GonePending, m.LimitRejections, m.EndToEnd, m.PublishTime, m.RedisTime,
 			m.RedisErrors, m.StreamLength, m.DeadLetters, m.GroupLag, m.GroupPending, m.OldestPending,
-			m.ScheduledMoved, m.ScheduleLateness, m.Scheduled)
+			m.ScheduledMoved, m.ScheduleLateness, m.Scheduled, m.Expired)
 	}
 	return m
 }
@@ -237,6 +239,15 @@ type StoreObserver struct{ m *Metrics }
 func (o StoreObserver) DeadLettered(stream, group string, n int) {
 	s, g := o.m.Group(stream, group)
 	o.m.DeadLettered.WithLabelValues(s, g, "max_deliveries").Add(float64(n))
+}
+
+// Expired implements streams.Observer.
+func (o StoreObserver) Expired(stream, group string, n int, deadLettered bool) {
+	s, g := o.m.Group(stream, group)
+	o.m.Expired.WithLabelValues(s, g).Add(float64(n))
+	if deadLettered {
+		o.m.DeadLettered.WithLabelValues(s, g, "expired").Add(float64(n))
+	}
 }
 
 // GonePending implements streams.Observer.
