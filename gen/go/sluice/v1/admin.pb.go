@@ -361,7 +361,9 @@ type GroupInfo struct {
 	// nothing is pending.
 	OldestPendingAge *durationpb.Duration `protobuf:"bytes,6,opt,name=oldest_pending_age,json=oldestPendingAge,proto3" json:"oldest_pending_age,omitempty"`
 	// Consumers of the group.
-	Consumers     []*ConsumerInfo `protobuf:"bytes,7,rep,name=consumers,proto3" json:"consumers,omitempty"`
+	Consumers []*ConsumerInfo `protobuf:"bytes,7,rep,name=consumers,proto3" json:"consumers,omitempty"`
+	// The group's filter expression; empty for none.
+	Filter        string `protobuf:"bytes,8,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -443,6 +445,13 @@ func (x *GroupInfo) GetConsumers() []*ConsumerInfo {
 		return x.Consumers
 	}
 	return nil
+}
+
+func (x *GroupInfo) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
 }
 
 // ConsumerInfo is one consumer of a group.
@@ -746,7 +755,12 @@ type CreateGroupRequest struct {
 	// Group name.
 	Group string `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
 	// Where the group starts; unset means the newest end.
-	Start         *StartPosition `protobuf:"bytes,3,opt,name=start,proto3" json:"start,omitempty"`
+	Start *StartPosition `protobuf:"bytes,3,opt,name=start,proto3" json:"start,omitempty"`
+	// Optional: the group's filter, a CEL expression over the event's type,
+	// version, key, headers, content_type and publish_time (see
+	// SubscribeRequest.filter). Kept with the group for its lifetime. If the
+	// group exists with another filter: FAILED_PRECONDITION naming it.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -800,6 +814,13 @@ func (x *CreateGroupRequest) GetStart() *StartPosition {
 		return x.Start
 	}
 	return nil
+}
+
+func (x *CreateGroupRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
 }
 
 // CreateGroupResponse reports the outcome.
@@ -2079,7 +2100,7 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\fmemory_bytes\x18\x06 \x01(\x03R\vmemoryBytes\x12!\n" +
 	"\fdead_letters\x18\a \x01(\x03R\vdeadLetters\x12,\n" +
 	"\x06groups\x18\b \x03(\v2\x14.sluice.v1.GroupInfoR\x06groups\x12\x1c\n" +
-	"\tscheduled\x18\t \x01(\x03R\tscheduled\"\x94\x02\n" +
+	"\tscheduled\x18\t \x01(\x03R\tscheduled\"\xac\x02\n" +
 	"\tGroupInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\apending\x18\x02 \x01(\x03R\apending\x12*\n" +
@@ -2087,7 +2108,8 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x03lag\x18\x04 \x01(\x03R\x03lag\x12\x1b\n" +
 	"\tlag_known\x18\x05 \x01(\bR\blagKnown\x12G\n" +
 	"\x12oldest_pending_age\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x10oldestPendingAge\x125\n" +
-	"\tconsumers\x18\a \x03(\v2\x17.sluice.v1.ConsumerInfoR\tconsumers\"k\n" +
+	"\tconsumers\x18\a \x03(\v2\x17.sluice.v1.ConsumerInfoR\tconsumers\x12\x16\n" +
+	"\x06filter\x18\b \x01(\tR\x06filter\"k\n" +
 	"\fConsumerInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\apending\x18\x02 \x01(\x03R\apending\x12-\n" +
@@ -2108,11 +2130,12 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\bconsumer\x18\x02 \x01(\tR\bconsumer\x12%\n" +
 	"\x0edelivery_count\x18\x03 \x01(\x03R\rdeliveryCount\x120\n" +
 	"\x06due_in\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05dueIn\x12+\n" +
-	"\x03age\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03age\"r\n" +
+	"\x03age\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03age\"\x8a\x01\n" +
 	"\x12CreateGroupRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12.\n" +
-	"\x05start\x18\x03 \x01(\v2\x18.sluice.v1.StartPositionR\x05start\"/\n" +
+	"\x05start\x18\x03 \x01(\v2\x18.sluice.v1.StartPositionR\x05start\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\"/\n" +
 	"\x13CreateGroupResponse\x12\x18\n" +
 	"\acreated\x18\x01 \x01(\bR\acreated\"B\n" +
 	"\x12DeleteGroupRequest\x12\x16\n" +

@@ -177,8 +177,22 @@ type SubscribeRequest struct {
 	// subscription would be sent goes to the dead-letter stream with the
 	// reason "expired" instead of being acked on the group's behalf.
 	DeadLetterExpired bool `protobuf:"varint,11,opt,name=dead_letter_expired,json=deadLetterExpired,proto3" json:"dead_letter_expired,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Optional: a CEL expression over the event's `type`, `version`, `key`,
+	// `headers` (a map of strings), `content_type` and `publish_time` (a
+	// timestamp), e.g. `type.startsWith("examples.orders.") &&
+	// headers["region"] == "eu"`. With a group, the filter belongs to the
+	// group: set when this Subscribe creates it (or by CreateGroup), kept in
+	// Redis; messages it does not match are acked on the group's behalf and
+	// never sent (sluice_filtered_total). Empty here means the group's filter;
+	// a different one is FAILED_PRECONDITION naming the group's. Without a
+	// group, the reader's own filter: it skips what does not match. A filter
+	// that does not compile, is not a bool, names an unknown field, or may
+	// cost more than the limit is INVALID_ARGUMENT with CEL's message and
+	// position. An evaluation error (e.g. headers["x"] with no header x) is
+	// no match. Not yet on topics.
+	Filter        string `protobuf:"bytes,12,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubscribeRequest) Reset() {
@@ -286,6 +300,13 @@ func (x *SubscribeRequest) GetDeadLetterExpired() bool {
 		return x.DeadLetterExpired
 	}
 	return false
+}
+
+func (x *SubscribeRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
 }
 
 // RetryPolicy is an exponential backoff: the delay after delivery attempt n
@@ -1112,7 +1133,7 @@ var File_sluice_v1_subscriber_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\n" +
-	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\xd7\x03\n" +
+	"\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\xef\x03\n" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n" +
@@ -1125,7 +1146,8 @@ const file_sluice_v1_subscriber_proto_rawDesc = "" +
 	"\fretry_policy\x18\t \x01(\v2\x16.sluice.v1.RetryPolicyR\vretryPolicy\x12\x14\n" +
 	"\x05topic\x18\n" +
 	" \x01(\tR\x05topic\x12.\n" +
-	"\x13dead_letter_expired\x18\v \x01(\bR\x11deadLetterExpired\"\x95\x01\n" +
+	"\x13dead_letter_expired\x18\v \x01(\bR\x11deadLetterExpired\x12\x16\n" +
+	"\x06filter\x18\f \x01(\tR\x06filter\"\x95\x01\n" +
 	"\vRetryPolicy\x12B\n" +
 	"\x0fminimum_backoff\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0eminimumBackoff\x12B\n" +
 	"\x0fmaximum_backoff\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0emaximumBackoff\"\xb7\x01\n" +

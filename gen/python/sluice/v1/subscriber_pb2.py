@@ -15,7 +15,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from sluice.v1 import event_pb2 as sluice_dot_v1_dot_event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\xd7\x03\n\x10SubscribeRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n\x08\x63onsumer\x18\x03 \x01(\tR\x08\x63onsumer\x12.\n\x05start\x18\x04 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x05start\x12\"\n\rmax_in_flight\x18\x05 \x01(\x05R\x0bmaxInFlight\x12?\n\x0epayload_format\x18\x06 \x01(\x0e\x32\x18.sluice.v1.PayloadFormatR\rpayloadFormat\x12<\n\x0c\x61\x63k_deadline\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0b\x61\x63kDeadline\x12%\n\x0emax_deliveries\x18\x08 \x01(\x05R\rmaxDeliveries\x12\x39\n\x0cretry_policy\x18\t \x01(\x0b\x32\x16.sluice.v1.RetryPolicyR\x0bretryPolicy\x12\x14\n\x05topic\x18\n \x01(\tR\x05topic\x12.\n\x13\x64\x65\x61\x64_letter_expired\x18\x0b \x01(\x08R\x11\x64\x65\x61\x64LetterExpired\"\x95\x01\n\x0bRetryPolicy\x12\x42\n\x0fminimum_backoff\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0eminimumBackoff\x12\x42\n\x0fmaximum_backoff\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0emaximumBackoff\"\xb7\x01\n\x11SubscribeResponse\x12;\n\x0csubscription\x18\x01 \x01(\x0b\x32\x17.sluice.v1.SubscriptionR\x0csubscription\x12.\n\x08messages\x18\x02 \x03(\x0b\x32\x12.sluice.v1.MessageR\x08messages\x12\x35\n\nassignment\x18\x03 \x01(\x0b\x32\x15.sluice.v1.AssignmentR\nassignment\",\n\nAssignment\x12\x1e\n\npartitions\x18\x01 \x03(\x05R\npartitions\"\x8e\x01\n\x0cSubscription\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n\x08\x63onsumer\x18\x03 \x01(\tR\x08\x63onsumer\x12\x14\n\x05topic\x18\x04 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x05 \x01(\x05R\npartitions\"\xc1\x02\n\x07Message\x12\x15\n\x06\x61\x63k_id\x18\x01 \x01(\tR\x05\x61\x63kId\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12&\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x10.sluice.v1.EventR\x05\x65vent\x12)\n\x10\x64\x65livery_attempt\x18\x04 \x01(\x05R\x0f\x64\x65liveryAttempt\x12\x46\n\x0c\x65xtra_fields\x18\x05 \x03(\x0b\x32#.sluice.v1.Message.ExtraFieldsEntryR\x0b\x65xtraFields\x12\x16\n\x06stream\x18\x06 \x01(\tR\x06stream\x12\x1c\n\tpartition\x18\x07 \x01(\x05R\tpartition\x1a>\n\x10\x45xtraFieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value:\x02\x38\x01\"H\n\nAckRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12!\n\x0comit_results\x18\x02 \x01(\x08R\x0bomitResults\"=\n\x0b\x41\x63kResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results\"9\n\tAckResult\x12,\n\x06status\x18\x01 \x01(\x0e\x32\x14.sluice.v1.AckStatusR\x06status\"o\n\x0bNackRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12/\n\x05\x64\x65lay\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x05\x64\x65lay\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\">\n\x0cNackResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results\"q\n\x18\x45xtendAckDeadlineRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12<\n\x0c\x61\x63k_deadline\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0b\x61\x63kDeadline\"K\n\x19\x45xtendAckDeadlineResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results\"@\n\rRejectRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"@\n\x0eRejectResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results*H\n\rPayloadFormat\x12\x1e\n\x1aPAYLOAD_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n\x13PAYLOAD_FORMAT_JSON\x10\x01*o\n\tAckStatus\x12\x1a\n\x16\x41\x43K_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10\x41\x43K_STATUS_ACKED\x10\x01\x12\x1a\n\x16\x41\x43K_STATUS_NOT_PENDING\x10\x02\x12\x14\n\x10\x41\x43K_STATUS_STALE\x10\x03\x32\xeb\x02\n\x11SubscriberService\x12H\n\tSubscribe\x12\x1b.sluice.v1.SubscribeRequest\x1a\x1c.sluice.v1.SubscribeResponse0\x01\x12\x34\n\x03\x41\x63k\x12\x15.sluice.v1.AckRequest\x1a\x16.sluice.v1.AckResponse\x12\x37\n\x04Nack\x12\x16.sluice.v1.NackRequest\x1a\x17.sluice.v1.NackResponse\x12^\n\x11\x45xtendAckDeadline\x12#.sluice.v1.ExtendAckDeadlineRequest\x1a$.sluice.v1.ExtendAckDeadlineResponse\x12=\n\x06Reject\x12\x18.sluice.v1.RejectRequest\x1a\x19.sluice.v1.RejectResponseB\x9c\x01\n\rcom.sluice.v1B\x0fSubscriberProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asluice/v1/subscriber.proto\x12\tsluice.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15sluice/v1/event.proto\"\xef\x03\n\x10SubscribeRequest\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n\x08\x63onsumer\x18\x03 \x01(\tR\x08\x63onsumer\x12.\n\x05start\x18\x04 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x05start\x12\"\n\rmax_in_flight\x18\x05 \x01(\x05R\x0bmaxInFlight\x12?\n\x0epayload_format\x18\x06 \x01(\x0e\x32\x18.sluice.v1.PayloadFormatR\rpayloadFormat\x12<\n\x0c\x61\x63k_deadline\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0b\x61\x63kDeadline\x12%\n\x0emax_deliveries\x18\x08 \x01(\x05R\rmaxDeliveries\x12\x39\n\x0cretry_policy\x18\t \x01(\x0b\x32\x16.sluice.v1.RetryPolicyR\x0bretryPolicy\x12\x14\n\x05topic\x18\n \x01(\tR\x05topic\x12.\n\x13\x64\x65\x61\x64_letter_expired\x18\x0b \x01(\x08R\x11\x64\x65\x61\x64LetterExpired\x12\x16\n\x06\x66ilter\x18\x0c \x01(\tR\x06\x66ilter\"\x95\x01\n\x0bRetryPolicy\x12\x42\n\x0fminimum_backoff\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0eminimumBackoff\x12\x42\n\x0fmaximum_backoff\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0emaximumBackoff\"\xb7\x01\n\x11SubscribeResponse\x12;\n\x0csubscription\x18\x01 \x01(\x0b\x32\x17.sluice.v1.SubscriptionR\x0csubscription\x12.\n\x08messages\x18\x02 \x03(\x0b\x32\x12.sluice.v1.MessageR\x08messages\x12\x35\n\nassignment\x18\x03 \x01(\x0b\x32\x15.sluice.v1.AssignmentR\nassignment\",\n\nAssignment\x12\x1e\n\npartitions\x18\x01 \x03(\x05R\npartitions\"\x8e\x01\n\x0cSubscription\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n\x08\x63onsumer\x18\x03 \x01(\tR\x08\x63onsumer\x12\x14\n\x05topic\x18\x04 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x05 \x01(\x05R\npartitions\"\xc1\x02\n\x07Message\x12\x15\n\x06\x61\x63k_id\x18\x01 \x01(\tR\x05\x61\x63kId\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12&\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x10.sluice.v1.EventR\x05\x65vent\x12)\n\x10\x64\x65livery_attempt\x18\x04 \x01(\x05R\x0f\x64\x65liveryAttempt\x12\x46\n\x0c\x65xtra_fields\x18\x05 \x03(\x0b\x32#.sluice.v1.Message.ExtraFieldsEntryR\x0b\x65xtraFields\x12\x16\n\x06stream\x18\x06 \x01(\tR\x06stream\x12\x1c\n\tpartition\x18\x07 \x01(\x05R\tpartition\x1a>\n\x10\x45xtraFieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value:\x02\x38\x01\"H\n\nAckRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12!\n\x0comit_results\x18\x02 \x01(\x08R\x0bomitResults\"=\n\x0b\x41\x63kResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results\"9\n\tAckResult\x12,\n\x06status\x18\x01 \x01(\x0e\x32\x14.sluice.v1.AckStatusR\x06status\"o\n\x0bNackRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12/\n\x05\x64\x65lay\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x05\x64\x65lay\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\">\n\x0cNackResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results\"q\n\x18\x45xtendAckDeadlineRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12<\n\x0c\x61\x63k_deadline\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0b\x61\x63kDeadline\"K\n\x19\x45xtendAckDeadlineResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results\"@\n\rRejectRequest\x12\x17\n\x07\x61\x63k_ids\x18\x01 \x03(\tR\x06\x61\x63kIds\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"@\n\x0eRejectResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x14.sluice.v1.AckResultR\x07results*H\n\rPayloadFormat\x12\x1e\n\x1aPAYLOAD_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n\x13PAYLOAD_FORMAT_JSON\x10\x01*o\n\tAckStatus\x12\x1a\n\x16\x41\x43K_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10\x41\x43K_STATUS_ACKED\x10\x01\x12\x1a\n\x16\x41\x43K_STATUS_NOT_PENDING\x10\x02\x12\x14\n\x10\x41\x43K_STATUS_STALE\x10\x03\x32\xeb\x02\n\x11SubscriberService\x12H\n\tSubscribe\x12\x1b.sluice.v1.SubscribeRequest\x1a\x1c.sluice.v1.SubscribeResponse0\x01\x12\x34\n\x03\x41\x63k\x12\x15.sluice.v1.AckRequest\x1a\x16.sluice.v1.AckResponse\x12\x37\n\x04Nack\x12\x16.sluice.v1.NackRequest\x1a\x17.sluice.v1.NackResponse\x12^\n\x11\x45xtendAckDeadline\x12#.sluice.v1.ExtendAckDeadlineRequest\x1a$.sluice.v1.ExtendAckDeadlineResponse\x12=\n\x06Reject\x12\x18.sluice.v1.RejectRequest\x1a\x19.sluice.v1.RejectResponseB\x9c\x01\n\rcom.sluice.v1B\x0fSubscriberProtoP\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\xa2\x02\x03SXX\xaa\x02\tSluice.V1\xca\x02\tSluice\\V1\xe2\x02\x15Sluice\\V1\\GPBMetadata\xea\x02\nSluice::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sluice.v1.subscriber_pb2', globals())
@@ -25,42 +25,42 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'\n\rcom.sluice.v1B\017SubscriberProtoP\001Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1\242\002\003SXX\252\002\tSluice.V1\312\002\tSluice\\V1\342\002\025Sluice\\V1\\GPBMetadata\352\002\nSluice::V1'
   _MESSAGE_EXTRAFIELDSENTRY._options = None
   _MESSAGE_EXTRAFIELDSENTRY._serialized_options = b'8\001'
-  _PAYLOADFORMAT._serialized_start=2120
-  _PAYLOADFORMAT._serialized_end=2192
-  _ACKSTATUS._serialized_start=2194
-  _ACKSTATUS._serialized_end=2305
+  _PAYLOADFORMAT._serialized_start=2144
+  _PAYLOADFORMAT._serialized_end=2216
+  _ACKSTATUS._serialized_start=2218
+  _ACKSTATUS._serialized_end=2329
   _SUBSCRIBEREQUEST._serialized_start=97
-  _SUBSCRIBEREQUEST._serialized_end=568
-  _RETRYPOLICY._serialized_start=571
-  _RETRYPOLICY._serialized_end=720
-  _SUBSCRIBERESPONSE._serialized_start=723
-  _SUBSCRIBERESPONSE._serialized_end=906
-  _ASSIGNMENT._serialized_start=908
-  _ASSIGNMENT._serialized_end=952
-  _SUBSCRIPTION._serialized_start=955
-  _SUBSCRIPTION._serialized_end=1097
-  _MESSAGE._serialized_start=1100
-  _MESSAGE._serialized_end=1421
-  _MESSAGE_EXTRAFIELDSENTRY._serialized_start=1359
-  _MESSAGE_EXTRAFIELDSENTRY._serialized_end=1421
-  _ACKREQUEST._serialized_start=1423
-  _ACKREQUEST._serialized_end=1495
-  _ACKRESPONSE._serialized_start=1497
-  _ACKRESPONSE._serialized_end=1558
-  _ACKRESULT._serialized_start=1560
-  _ACKRESULT._serialized_end=1617
-  _NACKREQUEST._serialized_start=1619
-  _NACKREQUEST._serialized_end=1730
-  _NACKRESPONSE._serialized_start=1732
-  _NACKRESPONSE._serialized_end=1794
-  _EXTENDACKDEADLINEREQUEST._serialized_start=1796
-  _EXTENDACKDEADLINEREQUEST._serialized_end=1909
-  _EXTENDACKDEADLINERESPONSE._serialized_start=1911
-  _EXTENDACKDEADLINERESPONSE._serialized_end=1986
-  _REJECTREQUEST._serialized_start=1988
-  _REJECTREQUEST._serialized_end=2052
-  _REJECTRESPONSE._serialized_start=2054
-  _REJECTRESPONSE._serialized_end=2118
-  _SUBSCRIBERSERVICE._serialized_start=2308
-  _SUBSCRIBERSERVICE._serialized_end=2671
+  _SUBSCRIBEREQUEST._serialized_end=592
+  _RETRYPOLICY._serialized_start=595
+  _RETRYPOLICY._serialized_end=744
+  _SUBSCRIBERESPONSE._serialized_start=747
+  _SUBSCRIBERESPONSE._serialized_end=930
+  _ASSIGNMENT._serialized_start=932
+  _ASSIGNMENT._serialized_end=976
+  _SUBSCRIPTION._serialized_start=979
+  _SUBSCRIPTION._serialized_end=1121
+  _MESSAGE._serialized_start=1124
+  _MESSAGE._serialized_end=1445
+  _MESSAGE_EXTRAFIELDSENTRY._serialized_start=1383
+  _MESSAGE_EXTRAFIELDSENTRY._serialized_end=1445
+  _ACKREQUEST._serialized_start=1447
+  _ACKREQUEST._serialized_end=1519
+  _ACKRESPONSE._serialized_start=1521
+  _ACKRESPONSE._serialized_end=1582
+  _ACKRESULT._serialized_start=1584
+  _ACKRESULT._serialized_end=1641
+  _NACKREQUEST._serialized_start=1643
+  _NACKREQUEST._serialized_end=1754
+  _NACKRESPONSE._serialized_start=1756
+  _NACKRESPONSE._serialized_end=1818
+  _EXTENDACKDEADLINEREQUEST._serialized_start=1820
+  _EXTENDACKDEADLINEREQUEST._serialized_end=1933
+  _EXTENDACKDEADLINERESPONSE._serialized_start=1935
+  _EXTENDACKDEADLINERESPONSE._serialized_end=2010
+  _REJECTREQUEST._serialized_start=2012
+  _REJECTREQUEST._serialized_end=2076
+  _REJECTRESPONSE._serialized_start=2078
+  _REJECTRESPONSE._serialized_end=2142
+  _SUBSCRIBERSERVICE._serialized_start=2332
+  _SUBSCRIBERSERVICE._serialized_end=2695
 # @@protoc_insertion_point(module_scope)
