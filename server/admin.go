@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/filter"
 	"github.com/sluice-io/sluice/streams"
 )
 
@@ -92,7 +93,7 @@ func streamInfo(info *streams.StreamInfo) *sluicev1.StreamInfo {
 		EntriesAdded: info.EntriesAdded, MemoryBytes: info.MemoryBytes, DeadLetters: info.DeadLetters, Scheduled: info.Scheduled}
 	for _, g := range info.Groups {
 		gi := &sluicev1.GroupInfo{Name: g.Name, Pending: g.Pending, LastDeliveredId: g.LastDeliveredID,
-			Lag: max(g.Lag, 0), LagKnown: g.Lag >= 0}
+			Lag: max(g.Lag, 0), LagKnown: g.Lag >= 0, Filter: g.Filter}
 		if g.Pending > 0 {
 			gi.OldestPendingAge = durationpb.New(g.OldestPending)
 		}
@@ -162,9 +163,17 @@ func (s *Server) CreateGroup(ctx context.Context, req *sluicev1.CreateGroupReque
 	if err != nil {
 		return nil, err
 	}
-	created, err := s.store.CreateGroup(ctx, req.GetStream(), req.GetGroup(), start)
+	if expr := req.GetFilter(); expr != "" {
+		if _, err := filter.Compile(expr); err != nil {
+			return nil, invalid("filter", "%v", err)
+		}
+	}
+	created, has, err := s.store.CreateGroup(ctx, req.GetStream(), req.GetGroup(), start, req.GetFilter())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
+	}
+	if !created && has != req.GetFilter() {
+		return nil, filterMismatch(req.GetGroup(), has)
 	}
 	return &sluicev1.CreateGroupResponse{Created: created}, nil
 }

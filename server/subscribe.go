@@ -9,9 +9,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/internal/filter"
 	"github.com/sluice-io/sluice/internal/tracing"
 	"github.com/sluice-io/sluice/streams"
 )
@@ -81,6 +84,17 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 	if err != nil {
 		return err
 	}
+	var match func(*streams.Entry) bool
+	if expr := req.GetFilter(); expr != "" {
+		if topic != "" {
+			return invalid("filter", "filters on topics are not supported yet; filter a partition stream, or in the handler")
+		}
+		f, err := filter.Compile(expr)
+		if err != nil {
+			return invalid("filter", "%v", err)
+		}
+		match = f.Match
+	}
 	if req.GetGroup() == "" {
 		if req.GetAckDeadline() != nil || req.GetMaxDeliveries() != 0 || req.GetRetryPolicy() != nil || req.GetDeadLetterExpired() {
 			return invalid("group", "ack_deadline, max_deliveries, retry_policy and dead_letter_expired need a group; independent readers ack nothing")
@@ -88,7 +102,7 @@ func (s *Server) Subscribe(req *sluicev1.SubscribeRequest, stream grpc.ServerStr
 		if topic != "" {
 			return s.readTopic(ctx, req, partitions, start, maxInFlight, stream)
 		}
-		return s.read(ctx, req, start, maxInFlight, stream)
+		return s.read(ctx, req, start, maxInFlight, match, stream)
 	}
 	policy, err := policyOf(req)
 	if err != nil {
@@ -175,6 +189,34 @@ func startPosition(p *sluicev1.StartPosition) (string, error) {
 	return "", invalid("start", "unknown position")
 }
 
+// groupFilter creates the group with filter expr if it is missing, and
+// returns the group's filter (nil for none). A group that has another
+// filter than a non-empty expr is FAILED_PRECONDITION.
+func (s *Server) groupFilter(ctx context.Context, stream, group, start, expr string) (func(*streams.Entry) bool, error) {
+	_, has, err := s.store.CreateGroup(ctx, stream, group, start, expr)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if expr != "" && has != expr {
+		return nil, filterMismatch(group, has)
+	}
+	if has == "" {
+		return nil, nil
+	}
+	f, err := filter.Compile(has)
+	if err != nil { // written by something else than Sluice
+		return nil, status.Errorf(codes.FailedPrecondition, "group %q has the filter `%s`, which does not compile: %v; delete and recreate the group", group, has, err)
+	}
+	return f.Match, nil
+}
+
+func filterMismatch(group, has string) error {
+	if has == "" {
+		return status.Errorf(codes.FailedPrecondition, "group %q has no filter; subscribe without one, or use another group", group)
+	}
+	return status.Errorf(codes.FailedPrecondition, "group %q has the filter `%s`; subscribe with that filter or none, or use another group", group, has)
+}
+
 func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequest, start string, maxInFlight int,
 	policy streams.Policy, stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse]) error {
 	consumer := req.GetConsumer()
@@ -182,8 +224,9 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 	if ephemeral {
 		consumer = newConsumerName()
 	}
-	if err := s.store.EnsureGroup(ctx, req.GetStream(), req.GetGroup(), start); err != nil {
-		return toStatus(ctx, s.log, err)
+	match, err := s.groupFilter(ctx, req.GetStream(), req.GetGroup(), start, req.GetFilter())
+	if err != nil {
+		return err
 	}
 	sub, err := s.store.SubscribeGroup(streams.GroupOptions{
 		Stream:      req.GetStream(),
@@ -192,6 +235,7 @@ func (s *Server) subscribeGroup(ctx context.Context, req *sluicev1.SubscribeRequ
 		MaxInFlight: maxInFlight,
 		Policy:      policy,
 		Ephemeral:   ephemeral,
+		Filter:      match,
 	})
 	if err != nil {
 		return toStatus(ctx, s.log, err)
@@ -281,7 +325,7 @@ func (s *Server) deliverGroup(ctx context.Context, req *sluicev1.SubscribeReques
 }
 
 func (s *Server) read(ctx context.Context, req *sluicev1.SubscribeRequest, start string, count int,
-	stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse]) error {
+	match func(*streams.Entry) bool, stream grpc.ServerStreamingServer[sluicev1.SubscribeResponse]) error {
 	var after streams.ID
 	if start == streams.Newest {
 		id, err := s.store.LastID(ctx, req.GetStream())
@@ -299,10 +343,14 @@ func (s *Server) read(ctx context.Context, req *sluicev1.SubscribeRequest, start
 	err := s.store.Read(ctx, req.GetStream(), after, min(count, 500), func(entries []streams.Entry) error {
 		b := getBatch(len(entries))
 		defer putBatch(b)
+		n := 0
 		for i := range entries {
-			s.message(b, i, &entries[i], format).Stream = req.GetStream()
+			if match == nil || match(&entries[i]) {
+				s.message(b, n, &entries[i], format).Stream = req.GetStream()
+				n++
+			}
 		}
-		return sendChunked(stream, b.list)
+		return sendChunked(stream, b.list[:n])
 	})
 	return toStatus(ctx, s.log, err)
 }

@@ -34,6 +34,7 @@ type GroupInfo struct {
 	OldestPending   time.Duration
 	OldestPendingID ID
 	Consumers       []ConsumerInfo
+	Filter          string // the group's filter expression, "" for none
 }
 
 // ConsumerInfo describes a consumer.
@@ -110,13 +111,14 @@ func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error
 		return info, nil // nothing has fallen due yet
 	}
 	var (
-		xlen   *redis.IntCmd
-		first  *redis.XMessageSliceCmd
-		last   *redis.XMessageSliceCmd
-		mem    *redis.IntCmd
-		dlq    *redis.IntCmd
-		xinfo  *redis.XInfoStreamCmd
-		groups *redis.XInfoGroupsCmd
+		xlen    *redis.IntCmd
+		first   *redis.XMessageSliceCmd
+		last    *redis.XMessageSliceCmd
+		mem     *redis.IntCmd
+		dlq     *redis.IntCmd
+		xinfo   *redis.XInfoStreamCmd
+		groups  *redis.XInfoGroupsCmd
+		filters *redis.MapStringStringCmd
 	)
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		xlen = p.XLen(ctx, stream)
@@ -126,6 +128,7 @@ func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error
 		dlq = p.XLen(ctx, DeadLetterKey(stream))
 		xinfo = p.XInfoStream(ctx, stream)
 		groups = p.XInfoGroups(ctx, stream)
+		filters = p.HGetAll(ctx, filtersKey(stream))
 		return nil
 	})
 	if err := xlen.Err(); err != nil {
@@ -146,7 +149,8 @@ func (s *Store) Describe(ctx context.Context, stream string) (*StreamInfo, error
 	}
 	real := s.server(ctx).isRedis
 	for _, g := range groups.Val() {
-		gi := GroupInfo{Name: g.Name, Pending: g.Pending, LastDeliveredID: g.LastDeliveredID, Lag: g.Lag, EntriesRead: g.EntriesRead}
+		gi := GroupInfo{Name: g.Name, Pending: g.Pending, LastDeliveredID: g.LastDeliveredID, Lag: g.Lag, EntriesRead: g.EntriesRead,
+			Filter: filters.Val()[g.Name]}
 		if !real {
 			// miniredis reports the stream length as lag: count instead.
 			gi.Lag = s.countAfter(ctx, stream, g.LastDeliveredID)
@@ -296,19 +300,29 @@ func mergeLanes(cs []redis.XInfoConsumer) []ConsumerInfo {
 	return out
 }
 
-// CreateGroup creates group at start (see EnsureGroup); created is false if
-// it existed.
-func (s *Store) CreateGroup(ctx context.Context, stream, group, start string) (created bool, err error) {
-	err = s.rdb.XGroupCreateMkStream(ctx, stream, group, start).Err()
-	if redis.HasErrorPrefix(err, "BUSYGROUP") {
-		return false, nil
+// CreateGroup creates group at start (see EnsureGroup) with filter ("" for
+// none), kept in the stream's filters hash, in one script: a group is never
+// seen without its filter. created is false if the group existed;
+// groupFilter is then the filter it has, whatever filter asked for.
+func (s *Store) CreateGroup(ctx context.Context, stream, group, start, filter string) (created bool, groupFilter string, err error) {
+	res, err := groupCreateScript.Run(ctx, s.rdb, []string{stream, filtersKey(stream)}, group, start, filter).Slice()
+	if err != nil {
+		return false, "", classify(err)
 	}
-	return err == nil, classify(err)
+	if len(res) != 2 {
+		return false, "", fmt.Errorf("streams: unexpected group_create reply %v", res)
+	}
+	n, _ := res[0].(int64)
+	groupFilter, _ = res[1].(string)
+	return n == 1, groupFilter, nil
 }
 
 // DeleteGroup destroys group; deleted is false if there was none.
 func (s *Store) DeleteGroup(ctx context.Context, stream, group string) (deleted bool, err error) {
 	n, err := s.rdb.XGroupDestroy(ctx, stream, group).Result()
+	if err == nil {
+		err = s.rdb.HDel(ctx, filtersKey(stream), group).Err()
+	}
 	if err != nil {
 		if redis.HasErrorPrefix(err, "ERR no such key") || strings.Contains(err.Error(), "requires the key to exist") {
 			return false, nil

@@ -139,7 +139,7 @@ func (d *dispatcher) step(ctx context.Context, g *GroupSub, count int, claiming 
 		return err
 	}
 	d.afterRead(ctx, g)
-	batch = d.expire(ctx, g, batch)
+	batch = d.screen(ctx, g, batch)
 	if len(batch) > 0 {
 		d.deliver(g, batch)
 	}

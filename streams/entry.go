@@ -47,7 +47,7 @@ type Event struct {
 	DeliverAt    time.Time
 	DeliverAfter time.Duration
 	// ExpireAt or TTL (at most one), when set, make the event expire: a
-	// group that has not been sent it by then never is (see expire.go). TTL
+	// group that has not been sent it by then never is (see screen.go). TTL
 	// counts from the entry's ID time. On a read entry, ExpireAt is when it
 	// expires, from either field.
 	ExpireAt time.Time

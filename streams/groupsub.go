@@ -23,6 +23,10 @@ type GroupOptions struct {
 	// Close deletes the consumer from the group if it holds nothing pending,
 	// so short-lived subscribers do not pile up in XINFO CONSUMERS.
 	Ephemeral bool
+	// Filter, when set, is the group's filter (see CreateGroup): the
+	// dispatcher acks the entries it rejects on the group's behalf instead
+	// of delivering them (see screen.go). Safe for concurrent use.
+	Filter func(*Entry) bool
 }
 
 // GroupSub is one subscription to a consumer group. Deliveries are queued by
@@ -34,6 +38,7 @@ type GroupSub struct {
 	max       int
 	policy    Policy
 	ephemeral bool
+	filter    func(*Entry) bool
 	// registered is when the dispatcher last wrote the consumer's threshold
 	// to Redis; only the dispatcher's goroutine uses it.
 	registered time.Time
@@ -128,7 +133,7 @@ func (s *Store) SubscribeGroup(o GroupOptions) (*GroupSub, error) {
 		return nil, err
 	}
 	g := &GroupSub{consumer: o.Consumer, max: o.MaxInFlight, policy: o.Policy, ephemeral: o.Ephemeral,
-		box: newMailbox()}
+		filter: o.Filter, box: newMailbox()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -21,6 +21,9 @@ func reasonsKey(stream string) string { return "{" + stream + "}:sluice:reasons"
 // waitsKey is the hash of consumers' thresholds (see scripts.go).
 func waitsKey(stream string) string { return "{" + stream + "}:sluice:waits" }
 
+// filtersKey is the hash of groups' filter expressions (see CreateGroup).
+func filtersKey(stream string) string { return "{" + stream + "}:sluice:filters" }
+
 // epochsKey is the hash of groups' redelivery epochs (see scripts.go).
 func epochsKey(stream string) string { return "{" + stream + "}:sluice:epochs" }
 

@@ -23,7 +23,7 @@ type Policy struct {
 	// time-out or a nack without delay: BackoffMin * 2^(attempt-1), capped.
 	BackoffMin, BackoffMax time.Duration
 	// DeadLetterExpired moves expired messages to the dead-letter stream
-	// with the reason "expired" instead of acking them (see expire.go).
+	// with the reason "expired" instead of acking them (see screen.go).
 	DeadLetterExpired bool
 }
 

@@ -8,39 +8,60 @@ import (
 // ReasonExpired is the dead-letter reason of an expired message.
 const ReasonExpired = "expired"
 
-// expire settles the entries of a read or reclaimed batch that have expired
-// (Entry.Expired, by this process's clock) on the group's behalf, so they
-// never reach a subscriber: acked, or with g's Policy.DeadLetterExpired
-// dead-lettered with the reason "expired". It returns the rest of the batch,
-// in order. If settling fails, the expired entries stay pending for g's
-// consumer and come back, expired again, after its ack deadline.
-func (d *dispatcher) expire(ctx context.Context, g *GroupSub, batch []Delivery) []Delivery {
+// screen settles, on the group's behalf, the entries of a read or reclaimed
+// batch that g must not be sent, and returns the rest in order:
+//   - expired ones (Entry.Expired, by this process's clock): acked, or with
+//     g's Policy.DeadLetterExpired dead-lettered with the reason "expired";
+//   - ones the group's filter rejects: acked.
+//
+// If settling fails, those entries stay pending for g's consumer and come
+// back, to be screened again, after its ack deadline.
+func (d *dispatcher) screen(ctx context.Context, g *GroupSub, batch []Delivery) []Delivery {
 	now := time.Now()
-	var refs []Ref
+	var expired, filtered []Ref
 	kept := batch[:0]
 	for _, dl := range batch {
-		if !dl.Expired(now) {
+		ref := Ref{Stream: d.key.stream, Group: d.key.group, ID: dl.ID, Attempt: dl.Attempt, Fence: dl.Fence}
+		switch {
+		case dl.Expired(now):
+			expired = append(expired, ref)
+		case g.filter != nil && !g.filter(&dl.Entry):
+			filtered = append(filtered, ref)
+		default:
 			kept = append(kept, dl)
-			continue
 		}
-		refs = append(refs, Ref{Stream: d.key.stream, Group: d.key.group, ID: dl.ID, Attempt: dl.Attempt, Fence: dl.Fence})
 	}
-	if len(refs) == 0 {
+	if len(kept) == len(batch) {
 		return batch
 	}
-	clear(batch[len(kept):]) // drop the expired entries' fields
+	clear(batch[len(kept):]) // drop the screened entries' fields
+	dead := g.policy.DeadLetterExpired
+	if n := d.settleScreened(ctx, expired, dead); n > 0 {
+		d.s.observer.Expired(d.key.stream, d.key.group, n, dead)
+	}
+	if n := d.settleScreened(ctx, filtered, false); n > 0 {
+		d.s.observer.Filtered(d.key.stream, d.key.group, n)
+	}
+	return kept
+}
+
+// settleScreened acks refs, or dead-letters them as expired, and returns how
+// many it settled.
+func (d *dispatcher) settleScreened(ctx context.Context, refs []Ref, deadLetter bool) int {
+	if len(refs) == 0 {
+		return 0
+	}
 	var res []Result
 	var err error
-	dead := g.policy.DeadLetterExpired
-	if dead {
+	if deadLetter {
 		res, err = d.s.Reject(ctx, refs, ReasonExpired)
 	} else {
 		res, err = d.s.Ack(ctx, refs)
 	}
 	if err != nil {
-		d.s.log.Warn("could not settle expired messages; they come back after the ack deadline",
+		d.s.log.Warn("could not settle expired or filtered messages; they come back after the ack deadline",
 			"stream", d.key.stream, "group", d.key.group, "count", len(refs), "err", err)
-		return kept
+		return 0
 	}
 	n := 0
 	for _, r := range res {
@@ -48,10 +69,7 @@ func (d *dispatcher) expire(ctx context.Context, g *GroupSub, batch []Delivery) 
 			n++
 		}
 	}
-	if n > 0 {
-		d.s.observer.Expired(d.key.stream, d.key.group, n, dead)
-	}
-	return kept
+	return n
 }
 
 // unexpired returns the entries of es that have not expired at now: es

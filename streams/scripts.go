@@ -100,6 +100,8 @@ var (
 	rebalanceScript = loadScript("rebalance")
 	// KEYS: members, owners (Store.topicGroup).
 	assignmentScript = loadScript("assignment")
+	// KEYS: stream, filters. ARGV: group, start, filter (Store.CreateGroup).
+	groupCreateScript = loadScript("group_create")
 )
 
 // scriptCall is one run of a script in a pipeline.

@@ -88,6 +88,9 @@ type Observer interface {
 	// Expired hears of n expired messages that a group's dispatcher settled
 	// on the group's behalf: dead-lettered, or acked.
 	Expired(stream, group string, n int, deadLettered bool)
+	// Filtered hears of n messages that a group's filter did not match,
+	// acked on the group's behalf.
+	Filtered(stream, group string, n int)
 }
 
 type noObserver struct{}
@@ -99,6 +102,8 @@ func (noObserver) GonePending(string, string, int) {}
 func (noObserver) Scheduled(string, []time.Duration, int64) {}
 
 func (noObserver) Expired(string, string, int, bool) {}
+
+func (noObserver) Filtered(string, string, int) {}
 
 // New returns a Store over the given clients.
 func New(o Options) (*Store, error) {

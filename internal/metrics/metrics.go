@@ -37,6 +37,7 @@ type Metrics struct {
 	LimitRejections   *prometheus.CounterVec
 	ScheduledMoved    *prometheus.CounterVec
 	Expired           *prometheus.CounterVec
+	Filtered          *prometheus.CounterVec
 	EndToEnd          prometheus.Histogram
 	ScheduleLateness  prometheus.Histogram
 	PublishTime       prometheus.Histogram
@@ -81,6 +82,7 @@ func New(reg prometheus.Registerer, maxStreams int) *Metrics {
 		GonePending:       counter("sluice_gone_pending_total", "Pending entries acked because their stream entry was trimmed or deleted.", "stream", "group"),
 		LimitRejections:   counter("sluice_limit_rejections_total", "Requests refused because they exceeded a limit, by limit.", "limit"),
 		ScheduledMoved:    counter("sluice_scheduled_moved_total", "Scheduled events appended to their stream when due, by this replica.", "stream"),
+		Filtered:          counter("sluice_filtered_total", "Messages a group's filter did not match, acked on the group's behalf instead of delivered.", "stream", "group"),
 		Expired:           counter("sluice_expired_total", "Expired messages settled on a group's behalf instead of delivered (acked, or dead-lettered with the reason expired).", "stream", "group"),
 		ScheduleLateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sluice_schedule_lateness_seconds",
 			Help: "How late scheduled events were appended to their stream, by Redis's clock (ms resolution).", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
@@ -104,7 +106,7 @@ func New(reg prometheus.Registerer, maxStreams int) *Metrics {
 		reg.MustRegister(m.Published, m.Delivered, m.Redelivered, m.Acked, m.Nacked, m.Stale, m.DeadLettered,
 			m.TrimmedUnreceived, m.GonePending, m.LimitRejections, m.EndToEnd, m.PublishTime, m.RedisTime,
 			m.RedisErrors, m.StreamLength, m.DeadLetters, m.GroupLag, m.GroupPending, m.OldestPending,
-			m.ScheduledMoved, m.ScheduleLateness, m.Scheduled, m.Expired)
+			m.ScheduledMoved, m.ScheduleLateness, m.Scheduled, m.Expired, m.Filtered)
 	}
 	return m
 }
@@ -248,6 +250,12 @@ func (o StoreObserver) Expired(stream, group string, n int, deadLettered bool) {
 	if deadLettered {
 		o.m.DeadLettered.WithLabelValues(s, g, "expired").Add(float64(n))
 	}
+}
+
+// Filtered implements streams.Observer.
+func (o StoreObserver) Filtered(stream, group string, n int) {
+	s, g := o.m.Group(stream, group)
+	o.m.Filtered.WithLabelValues(s, g).Add(float64(n))
 }
 
 // GonePending implements streams.Observer.
