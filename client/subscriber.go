@@ -60,6 +60,12 @@ type SubscriberConfig struct {
 	// "expired") instead of the server acking them on the group's behalf.
 	// Only with a group.
 	DeadLetterExpired bool
+	// Filter is a CEL expression over the event's type, version, key,
+	// headers, content_type and publish_time (see SubscribeRequest.filter).
+	// With a group it is the group's filter, set when the group is created;
+	// empty takes the group's. A group with another filter refuses the
+	// subscription (FAILED_PRECONDITION).
+	Filter string
 	// RetryPolicy is the backoff before redelivery after a handler error or a
 	// time-out. Nil means the server's default (1 s doubling to 60 s).
 	RetryPolicy *sluicev1.RetryPolicy
@@ -462,7 +468,7 @@ func (s *Subscriber) receiveOnce(ctx context.Context, deliver func(*Message) boo
 		MaxDeliveries: int32(s.cfg.MaxDeliveries),
 		RetryPolicy:   s.cfg.RetryPolicy,
 	}
-	req.DeadLetterExpired = s.cfg.DeadLetterExpired
+	req.DeadLetterExpired, req.Filter = s.cfg.DeadLetterExpired, s.cfg.Filter
 	if s.cfg.AckDeadline > 0 {
 		req.AckDeadline = durationpb.New(s.cfg.AckDeadline)
 	}

@@ -26,6 +26,7 @@ import (
 	ordersv1 "github.com/sluice-io/sluice/gen/go/examples/orders/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
 	"github.com/sluice-io/sluice/streams"
@@ -342,6 +343,35 @@ func TestReminderExamples(t *testing.T) {
 			}
 			if n := e.pending("reminders", group); n != 0 {
 				t.Fatalf("%d pending: the reminder was not acked", n)
+			}
+		})
+	}
+}
+
+// A filtered group from Python and from Node: only the EU orders reach the
+// handler, in order; the rest are acked by the group, nothing is left
+// pending, and the group keeps its filter.
+func TestFilteredExamples(t *testing.T) {
+	for prog, group := range map[string]string{"filtered.py": "eu-billing-py", "filtered.ts": "eu-billing-node"} {
+		t.Run(prog, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			out := e.run(prog, "--stream", "orders-by-region")
+			if len(out) != 4 || toString(out[0]["published"]) != "6" {
+				t.Fatalf("%s printed %v", prog, out)
+			}
+			if got := strings.Join(field(out[1:], "order_id"), ","); got != "o-0,o-2,o-5" || slices.ContainsFunc(field(out[1:], "region"), func(r string) bool { return r != "eu" }) {
+				t.Fatalf("handled %s (%v); want the EU orders o-0,o-2,o-5", got, out[1:])
+			}
+			ctx := t.Context()
+			testkit.Eventually(t, func() error {
+				if n := e.pending("orders-by-region", group); n != 0 {
+					return fmt.Errorf("%d pending", n)
+				}
+				return nil
+			})
+			if f := e.r.Client.HGet(ctx, "{orders-by-region}:sluice:filters", group).Val(); f != toString(out[0]["filter"]) {
+				t.Fatalf("the group's filter in Redis: %q", f)
 			}
 		})
 	}

@@ -52,6 +52,7 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 	topic := fs.String("topic", "", "topic create / describe: topic name")
 	partitions := fs.Int("partitions", 0, "topic create: number of partitions (1 to 256; cannot change later)")
 	id := fs.String("id", "", "scheduled cancel: the schedule ID publish printed")
+	filterExpr := fs.String("filter", "", "group create: the group's filter, a CEL expression over type, version, key, headers, content_type and publish_time")
 	yes := fs.Bool("yes", false, "confirm a destructive command (group delete, group seek, trim)")
 	if err := envflagParse(fs, args, getenv); err != nil {
 		return err
@@ -164,7 +165,7 @@ func admin(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 		}
 		switch sub {
 		case "create":
-			res, err := rpc.CreateGroup(ctx, &sluicev1.CreateGroupRequest{Stream: *stream, Group: *group, Start: pos})
+			res, err := rpc.CreateGroup(ctx, &sluicev1.CreateGroupRequest{Stream: *stream, Group: *group, Start: pos, Filter: *filterExpr})
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&cfg.Tick, "tick", 0, "latency scenario's pacing: send what has come due every TICK (default 1s/rate: evenly spaced; 1ms: bursts of rate/1000)")
 	fs.IntVar(&cfg.ScheduleRate, "schedule-rate", 10000, "schedule scenario: scheduled events falling due per second")
 	fs.IntVar(&cfg.ScheduleBacklog, "schedule-backlog", 1000000, "schedule scenario: events scheduled far ahead for its second phase and the memory measure")
-	only := fs.String("only", "", "comma-separated scenarios to run: publish, consume, latency, schedule (default: all)")
+	only := fs.String("only", "", "comma-separated scenarios to run: publish, consume, latency, filter, schedule (default: all)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fanout := fs.String("fanout", "", "instead of the other scenarios: comma-separated counts of Subscribe streams to hold open (e.g. 1000,10000)")
 	fanStreams := fs.Int("fanout-streams", 10, "fan-out: streams")

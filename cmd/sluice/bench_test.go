@@ -30,7 +30,7 @@ func TestBenchRuns(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if rep.Cores < 1 || len(rep.Results) != 16 {
+	if rep.Cores < 1 || len(rep.Results) != 18 {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Results {

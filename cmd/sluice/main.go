@@ -50,7 +50,7 @@ const usage = `usage:
                    [--expire-at TIME | --ttl DURATION]
   sluice subscribe (--stream S | --topic T) [--group G [--consumer C]] [--from earliest|newest|ID|TIME|DURATION] [--count N]
                    [--no-ack | --nack | --reject REASON] [--ack-deadline D] [--max-deliveries N]
-                   [--dead-letter-expired]
+                   [--dead-letter-expired] [--filter EXPR]
   sluice dlq list    --stream S [--limit N]
   sluice dlq redrive --stream S (--all | --id ID...) [--to STREAM]
   sluice dlq purge   --stream S (--all | --id ID...) --yes
@@ -59,7 +59,7 @@ const usage = `usage:
   sluice describe  --stream S
   sluice pending   --stream S --group G [--consumer C] [--due] [--limit N]
   sluice read      --stream S [--start ID] [--end ID] [--reverse] [--limit N]
-  sluice group create|delete|seek --stream S --group G [--from POSITION] [--yes]
+  sluice group create|delete|seek --stream S --group G [--from POSITION] [--filter EXPR] [--yes]
   sluice trim      --stream S (--max-len N | --max-age D | --min-id ID) --yes
   sluice topic create --topic T --partitions N
   sluice topic list
@@ -390,6 +390,7 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	reject := fs.String("reject", "", "dead-letter messages with this reason instead of acking them")
 	ackDeadline := fs.Duration("ack-deadline", 0, "ack deadline of the subscription (default: the server's, 30s)")
 	maxDeliveries := fs.Int("max-deliveries", 0, "deliveries before dead-lettering (default: the server's, 10)")
+	filterExpr := fs.String("filter", "", "only messages matching this CEL expression (with --group: the group's filter, set when the group is created)")
 	deadLetterExpired := fs.Bool("dead-letter-expired", false, "dead-letter expired messages (reason expired) instead of acking them")
 	if err := envflag.Parse(fs, args, connEnv, getenv); err != nil {
 		return err
@@ -420,7 +421,7 @@ func subscribe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	cfg := client.SubscriberConfig{Stream: *stream, Topic: *topic, Group: *group, Consumer: *consumer, Start: start,
 		PayloadFormat: sluicev1.PayloadFormat_PAYLOAD_FORMAT_JSON, AckDeadline: *ackDeadline, MaxDeliveries: *maxDeliveries,
-		DeadLetterExpired: *deadLetterExpired}
+		DeadLetterExpired: *deadLetterExpired, Filter: *filterExpr}
 	if *count > 0 {
 		// Never hold more than we will print: the rest stays for others.
 		cfg.MaxInFlight = min(*count, 1000)

@@ -347,3 +347,34 @@ func TestExpiryFlags(t *testing.T) {
 		t.Fatalf("bad --expire-at: %v", err)
 	}
 }
+
+func TestFilterFlags(t *testing.T) {
+	r := testredis.Start(t)
+	s := testserver.Start(t, r.URL, daemon.Config{})
+	env := map[string]string{"SLUICE_SERVER": s.Addr}
+	for _, h := range []string{"region=us", "region=eu"} {
+		if out, err := sluice(t, env, "publish", "--stream", "orders", "--type", "demo.orders.v1.Created", "--content-type", "text/plain",
+			"--data", h, "--header", h); err != nil {
+			t.Fatalf("publish: %q %v", out, err)
+		}
+	}
+	const eu = `headers["region"] == "eu"`
+	if out, err := sluice(t, env, "group", "create", "--stream", "orders", "--group", "eu", "--from", "earliest", "--filter", eu); err != nil {
+		t.Fatalf("group create --filter: %q %v", out, err)
+	}
+	out, err := sluice(t, env, "subscribe", "--stream", "orders", "--group", "eu", "--count", "1")
+	if err != nil || !strings.Contains(out, `"payload_text":"region=eu"`) {
+		t.Fatalf("subscribe to the filtered group: %q %v", out, err)
+	}
+	if out, err := sluice(t, env, "describe", "--stream", "orders"); err != nil || !strings.Contains(out, `"filter":`) {
+		t.Fatalf("describe shows no filter: %q %v", out, err)
+	}
+	out, err = sluice(t, env, "subscribe", "--stream", "orders", "--from", "earliest", "--count", "1", "--filter", `headers["region"] == "us"`)
+	if err != nil || !strings.Contains(out, `"payload_text":"region=us"`) {
+		t.Fatalf("filtered reader: %q %v", out, err)
+	}
+	if _, err := sluice(t, env, "subscribe", "--stream", "orders", "--group", "eu", "--filter", "type =="); err == nil ||
+		!strings.Contains(err.Error(), "InvalidArgument") || !strings.Contains(err.Error(), "1:8") {
+		t.Fatalf("bad filter: %v", err)
+	}
+}

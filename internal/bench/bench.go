@@ -47,7 +47,7 @@ type Config struct {
 	ScheduleRate    int
 	ScheduleBacklog int
 	// Skip names scenarios not to run: "publish", "consume", "latency",
-	// "schedule".
+	// "filter", "schedule".
 	Skip map[string]bool `json:",omitempty"`
 	// Auth is set when sluiced ran with an auth policy and signed ack IDs,
 	// as a deployment with auth does (the caller sets it up).
@@ -63,10 +63,10 @@ func (c *Config) SetOnly(list string) error {
 	if list == "" {
 		return nil
 	}
-	c.Skip = map[string]bool{"publish": true, "consume": true, "latency": true, "schedule": true}
+	c.Skip = map[string]bool{"publish": true, "consume": true, "latency": true, "filter": true, "schedule": true}
 	for _, s := range strings.Split(list, ",") {
 		if !c.Skip[s] {
-			return fmt.Errorf("unknown scenario %q: use publish, consume, latency or schedule", s)
+			return fmt.Errorf("unknown scenario %q: use publish, consume, latency, filter or schedule", s)
 		}
 		delete(c.Skip, s)
 	}
@@ -204,6 +204,12 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 		}
 	}
 
+	if !cfg.Skip["filter"] {
+		if err := filterScenario(ctx, cfg, conn, rdb, payload, add); err != nil {
+			return nil, fmt.Errorf("filter: %w", err)
+		}
+	}
+
 	if !cfg.Skip["schedule"] {
 		if err := scheduleScenario(ctx, cfg, conn, rdb, payload, add); err != nil {
 			return nil, fmt.Errorf("schedule: %w", err)
@@ -296,12 +302,22 @@ func (u usage) since(before usage, n int) perMessage {
 }
 
 func consumeSluice(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *redis.Client, payload []byte) (consumeResult, error) {
+	return consumeFiltered(ctx, cfg, conn, rdb, payload, "")
+}
+
+// consumeFiltered is consumeSluice with a group filter ("" for none).
+func consumeFiltered(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *redis.Client, payload []byte, filter string) (consumeResult, error) {
 	stream := fmt.Sprintf("bench-consume-%d", time.Now().UnixNano())
-	defer rdb.Del(context.WithoutCancel(ctx), stream)
+	defer rdb.Del(context.WithoutCancel(ctx), stream, "{"+stream+"}:sluice:filters")
 	if err := prefill(ctx, rdb, stream, cfg.Messages, payload); err != nil {
 		return consumeResult{}, err
 	}
-	if err := rdb.XGroupCreate(ctx, stream, "bench", "0").Err(); err != nil {
+	if filter == "" {
+		if err := rdb.XGroupCreate(ctx, stream, "bench", "0").Err(); err != nil {
+			return consumeResult{}, err
+		}
+	} else if _, err := sluicev1.NewAdminServiceClient(conn).CreateGroup(ctx, &sluicev1.CreateGroupRequest{Stream: stream, Group: "bench",
+		Start: &sluicev1.StartPosition{Position: &sluicev1.StartPosition_Edge{Edge: sluicev1.Edge_EDGE_EARLIEST}}, Filter: filter}); err != nil {
 		return consumeResult{}, err
 	}
 	var got atomic.Int64
