@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/cost"
@@ -58,7 +59,21 @@ var env = func() *cel.Env {
 type Filter struct {
 	expr string
 	prg  cel.Program
+	memo *memo // for filters of type, version and content_type alone
 }
+
+// memo remembers a filter's result per (type, version, content_type) when
+// it reads nothing else: the events of a stream mostly share a few, so
+// most matches then cost one map lookup instead of an evaluation.
+type memo struct {
+	mu sync.Mutex
+	m  map[memoKey]bool
+}
+
+type memoKey struct{ typ, version, contentType string }
+
+// memoMax bounds a memo; past it, new combinations are evaluated each time.
+const memoMax = 4096
 
 // Compile parses, type-checks and cost-checks expr. Its errors are CEL's
 // messages, with the line and column of each problem, for users to read.
@@ -87,7 +102,18 @@ func Compile(expr string) (*Filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filter: %v", err)
 	}
-	return &Filter{expr: expr, prg: prg}, nil
+	f := &Filter{expr: expr, prg: prg}
+	memoizable := true
+	for _, ref := range ast.NativeRep().ReferenceMap() {
+		switch ref.Name {
+		case "key", "headers", "publish_time":
+			memoizable = false
+		}
+	}
+	if memoizable {
+		f.memo = &memo{m: make(map[memoKey]bool)}
+	}
+	return f, nil
 }
 
 // String is the filter's expression as given.
@@ -95,6 +121,26 @@ func (f *Filter) String() string { return f.expr }
 
 // Match reports whether e passes the filter; an evaluation error is no match.
 func (f *Filter) Match(e *streams.Entry) bool {
+	if f.memo == nil {
+		return f.eval(e)
+	}
+	k := memoKey{e.Event.Type, e.Event.Version, e.Event.ContentType}
+	f.memo.mu.Lock()
+	ok, found := f.memo.m[k]
+	f.memo.mu.Unlock()
+	if found {
+		return ok
+	}
+	ok = f.eval(e)
+	f.memo.mu.Lock()
+	if len(f.memo.m) < memoMax {
+		f.memo.m[memoKey{strings.Clone(k.typ), strings.Clone(k.version), strings.Clone(k.contentType)}] = ok
+	}
+	f.memo.mu.Unlock()
+	return ok
+}
+
+func (f *Filter) eval(e *streams.Entry) bool {
 	out, _, err := f.prg.Eval(&vars{e: e})
 	if err != nil {
 		return false

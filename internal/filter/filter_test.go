@@ -57,16 +57,51 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func BenchmarkMatch(b *testing.B) {
-	f, err := filter.Compile(`type.startsWith("examples.orders.") && headers["region"] == "eu"`)
+// A filter of type, version and content_type alone remembers its results;
+// one that reads anything else evaluates every event.
+func TestMemo(t *testing.T) {
+	f, err := filter.Compile(`type.startsWith("examples.orders.") && version == "v1"`)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	e := entry("examples.orders.v1.OrderCreated", map[string]string{"region": "eu"})
-	b.ReportAllocs()
-	for b.Loop() {
-		if !f.Match(e) {
-			b.Fatal("no match")
+	for range 3 {
+		for typ, want := range map[string]bool{"examples.orders.v1.A": true, "examples.billing.v1.B": false} {
+			if got := f.Match(entry(typ, nil)); got != want {
+				t.Fatalf("%s: %v, want %v", typ, got, want)
+			}
 		}
+	}
+	g, err := filter.Compile(`type.startsWith("examples.orders.") && key == "c-1"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry("examples.orders.v1.A", nil)
+	if !g.Match(e) {
+		t.Fatal("c-1 should match")
+	}
+	e.Event.Key = "c-2"
+	if g.Match(e) {
+		t.Fatal("c-2 matched: a filter reading key was memoized by type")
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	for name, expr := range map[string]string{
+		"headers":     `type.startsWith("examples.orders.") && headers["region"] == "eu"`,
+		"type-memoed": `type.startsWith("examples.orders.") && content_type == "application/protobuf"`,
+	} {
+		b.Run(name, func(b *testing.B) {
+			f, err := filter.Compile(expr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := entry("examples.orders.v1.OrderCreated", map[string]string{"region": "eu"})
+			b.ReportAllocs()
+			for b.Loop() {
+				if !f.Match(e) {
+					b.Fatal("no match")
+				}
+			}
+		})
 	}
 }
