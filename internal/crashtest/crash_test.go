@@ -113,18 +113,22 @@ func (w *prefixWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// TestCrashes runs the chaos twice, one after the other: on a stream on a
-// single Redis, and on a 3-partition topic on a 3-master Redis Cluster
-// (killing a master instead of the single Redis).
+// TestCrashes runs the chaos three times, one after the other: on a stream
+// on a single Redis, on a stream on a single Valkey, and on a 3-partition
+// topic on a 3-master Redis Cluster (killing a master instead of the single
+// server).
 func TestCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test runs real processes for a while")
 	}
-	t.Run("stream", func(t *testing.T) { crash(t, false) })
-	t.Run("topic-on-cluster", func(t *testing.T) { crash(t, true) })
+	t.Run("stream", func(t *testing.T) { crash(t, testredis.StartWithArgs, false) })
+	t.Run("stream-on-valkey", func(t *testing.T) { crash(t, testredis.StartValkeyWithArgs, false) })
+	t.Run("topic-on-cluster", func(t *testing.T) { crash(t, nil, true) })
 }
 
-func crash(t *testing.T, onTopic bool) {
+// crash runs the chaos on a single server that start starts, or with
+// onTopic on a Redis Cluster.
+func crash(t *testing.T, start func(testing.TB, ...string) *testredis.Server, onTopic bool) {
 	chaos := 20 * time.Second
 	if v := os.Getenv("SLUICE_CRASH_SECONDS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -146,7 +150,7 @@ func crash(t *testing.T, onTopic bool) {
 		c := testredis.StartClusterWithArgs(t, 3, persist...)
 		nodes, url, rc = c.Nodes, c.URL, c.Client
 	} else {
-		r := testredis.StartWithArgs(t, persist...)
+		r := start(t, persist...)
 		nodes, url = []*testredis.Server{r}, r.URL
 		rc = redis.NewClient(&redis.Options{Addr: r.Addr})
 		defer rc.Close()
@@ -396,7 +400,7 @@ func crash(t *testing.T, onTopic bool) {
 		}
 	}
 	duplicates := deliveries - len(processed)
-	where := "stream on one Redis"
+	where := "stream on one " + filepath.Base(nodes[0].Binary())
 	if onTopic {
 		where = fmt.Sprintf("%d-partition topic on a 3-master Cluster", partitions)
 	}

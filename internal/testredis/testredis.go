@@ -1,5 +1,5 @@
-// Package testredis starts real redis-server processes (and embedded
-// miniredis instances) for tests, on free loopback ports.
+// Package testredis starts real redis-server and valkey-server processes
+// (and embedded miniredis instances) for tests, on free loopback ports.
 package testredis
 
 import (
@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -46,6 +47,7 @@ type Backend struct {
 // Backends are the backends every behaviour suite runs on.
 var Backends = []Backend{
 	{"redis", Start},
+	{"valkey", StartValkey},
 	{"embedded", StartEmbedded},
 	{"cluster", StartClusterBackend},
 }
@@ -99,9 +101,28 @@ func Start(tb testing.TB) *Server {
 // StartWithArgs is Start with extra redis-server arguments.
 func StartWithArgs(tb testing.TB, extraArgs ...string) *Server {
 	tb.Helper()
-	path, err := exec.LookPath("redis-server")
+	return startServer(tb, "redis-server", "install Debian's redis-server package", extraArgs)
+}
+
+// StartValkey is Start with valkey-server, which takes the same arguments:
+// `apt-get install -t bookworm-backports valkey-server` (the README's test
+// command does).
+func StartValkey(tb testing.TB) *Server {
+	tb.Helper()
+	return StartValkeyWithArgs(tb)
+}
+
+// StartValkeyWithArgs is StartValkey with extra valkey-server arguments.
+func StartValkeyWithArgs(tb testing.TB, extraArgs ...string) *Server {
+	tb.Helper()
+	return startServer(tb, "valkey-server", "install valkey-server from Debian's bookworm-backports", extraArgs)
+}
+
+func startServer(tb testing.TB, name, install string, extraArgs []string) *Server {
+	tb.Helper()
+	path, err := exec.LookPath(name)
 	if err != nil {
-		tb.Fatalf("redis-server not found (install Debian's redis-server package): %v", err)
+		tb.Fatalf("%s not found (%s): %v", name, install, err)
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
@@ -113,7 +134,7 @@ func StartWithArgs(tb testing.TB, extraArgs ...string) *Server {
 		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), log: new(syncBuffer), args: append([]string{path}, args...)}
 		s.URL = "redis://" + s.Addr
 		if err := s.start(); err != nil {
-			tb.Fatalf("starting redis-server: %v", err)
+			tb.Fatalf("starting %s: %v", name, err)
 		}
 		if lastErr = s.waitReady(); lastErr == nil {
 			s.Client = redis.NewClient(&redis.Options{Addr: s.Addr})
@@ -122,7 +143,7 @@ func StartWithArgs(tb testing.TB, extraArgs ...string) *Server {
 		}
 		s.stop()
 	}
-	tb.Fatalf("redis-server did not start: %v", lastErr)
+	tb.Fatalf("%s did not start: %v", name, lastErr)
 	return nil
 }
 
@@ -136,7 +157,16 @@ func StartEmbedded(tb testing.TB) *Server {
 	return s
 }
 
-// Real reports whether this is a real redis-server.
+// Binary is the server's program (redis-server or valkey-server), or ""
+// for the embedded backend.
+func (s *Server) Binary() string {
+	if len(s.args) == 0 {
+		return ""
+	}
+	return s.args[0]
+}
+
+// Real reports whether this is a real redis-server or valkey-server.
 func (s *Server) Real() bool { return s.Embedded == nil }
 
 func (s *Server) start() error {
@@ -155,10 +185,10 @@ func (s *Server) start() error {
 func (s *Server) Restart(tb testing.TB) {
 	tb.Helper()
 	if err := s.start(); err != nil {
-		tb.Fatalf("restarting redis-server: %v", err)
+		tb.Fatalf("restarting %s: %v", filepath.Base(s.args[0]), err)
 	}
 	if err := s.waitReady(); err != nil {
-		tb.Fatalf("redis-server did not come back: %v", err)
+		tb.Fatalf("%s did not come back: %v", filepath.Base(s.args[0]), err)
 	}
 }
 
@@ -186,7 +216,7 @@ func (s *Server) waitReady() error {
 	})
 	select {
 	case <-s.exited:
-		return fmt.Errorf("redis-server exited: %s", s.log.String())
+		return fmt.Errorf("%s exited: %s", filepath.Base(s.args[0]), s.log.String())
 	default:
 	}
 	if err != nil {
