@@ -1,31 +1,40 @@
-// Package examples_test runs the Python and Node examples against a live
-// sluiced on a real redis-server and checks what they did, and checks
-// interoperation across Go, Python, Node and plain redis-py.
+// Package examples_test runs the Python, Node and Java examples against a
+// live sluiced on a real redis-server and checks what they did, and checks
+// interoperation across Go, Python, Node, Java and plain redis-py.
 //
 // Needs Debian's python3-grpcio, python3-protobuf and python3-redis (for
-// /usr/bin/python3) and `npm ci` at the repository root; the README's test
-// command installs both.
+// /usr/bin/python3), `npm ci` at the repository root, and a JDK with
+// Debian's grpc-java jars (examples/java/build names the packages); the
+// README's test command installs them all.
 package examples_test
 
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-io/sluice/client"
 	ordersv1 "github.com/sluice-io/sluice/gen/go/examples/orders/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
+	"github.com/sluice-io/sluice/internal/testcerts"
 	"github.com/sluice-io/sluice/internal/testkit"
 	"github.com/sluice-io/sluice/internal/testredis"
 	"github.com/sluice-io/sluice/internal/testserver"
@@ -36,6 +45,29 @@ const python = "/usr/bin/python3"
 
 var tsx = filepath.Join("..", "node_modules", ".bin", "tsx")
 
+// javaArgs compiles the Java examples once per test binary, into a
+// directory TestMain removes, and returns java's "@argfile" argument.
+var javaArgs = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command(filepath.Join("java", "build"), javaDir).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("examples/java/build: %v\n%s", err, out)
+	}
+	return "@" + filepath.Join(javaDir, "java-args"), nil
+})
+
+var javaDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sluice-java-")
+	if err != nil {
+		panic(err)
+	}
+	javaDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 type env struct {
 	t *testing.T
 	r *testredis.Server
@@ -44,35 +76,60 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	for _, tool := range []string{python, tsx} {
+	for _, tool := range []string{python, tsx, "java", "javac"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing: run ./scripts/test, which installs the Python packages and runs npm ci", tool)
+			t.Fatalf("%s is missing: run ./scripts/test, which installs the Python packages, a JDK and grpc-java and runs npm ci", tool)
 		}
 	}
 	r := testredis.Start(t)
 	return &env{t: t, r: r, s: testserver.Start(t, r.URL, daemon.Config{DescriptorSet: "../gen/sluice.binpb"})}
 }
 
-// run runs an example and returns its stdout lines parsed as JSON objects.
+// run runs an example and returns its stdout lines parsed as JSON objects:
+// prog is a Python (.py), Node (.ts) or Java (.java, the class
+// com.sluice.examples.Prog) example, run with --server.
 func (e *env) run(prog string, args ...string) []map[string]any {
 	e.t.Helper()
-	var cmd *exec.Cmd
-	args = append(args, "--server", e.s.Addr)
+	out, err := e.exec(prog, append(args, "--server", e.s.Addr)...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.parse(prog, out)
+}
+
+// exec runs an example with exactly args and returns its stdout.
+func (e *env) exec(prog string, args ...string) ([]byte, error) {
+	e.t.Helper()
+	var argv []string
 	switch filepath.Ext(prog) {
 	case ".py":
-		cmd = exec.Command(python, append([]string{filepath.Join("python", prog)}, args...)...)
+		argv = append([]string{python, filepath.Join("python", prog)}, args...)
 	case ".ts":
-		cmd = exec.Command(tsx, append([]string{filepath.Join("node", prog)}, args...)...)
+		argv = append([]string{tsx, filepath.Join("node", prog)}, args...)
+	case ".java":
+		argFile, err := javaArgs()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		class := strings.TrimSuffix(prog, ".java")
+		argv = append([]string{"java", argFile, "com.sluice.examples." + strings.ToUpper(class[:1]) + class[1:]}, args...)
+	default:
+		e.t.Fatalf("no language for %s", prog)
 	}
 	ctx, cancel := context.WithTimeout(e.t.Context(), 60*time.Second)
 	defer cancel()
-	cmd = exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		e.t.Fatalf("%s %v: %v\nstdout: %s\nstderr: %s", prog, args, err, out, stderr.String())
+		return out, fmt.Errorf("%s %v: %v\nstdout: %s\nstderr: %s", prog, args, err, out, stderr.String())
 	}
+	return out, nil
+}
+
+func (e *env) parse(prog string, out []byte) []map[string]any {
+	e.t.Helper()
 	var lines []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		if l == "" {
@@ -113,7 +170,7 @@ func toString(v any) string {
 // replay as an independent reader, and a poison message that ends up
 // dead-lettered.
 func TestExamples(t *testing.T) {
-	for _, lang := range []struct{ name, ext, group string }{{"python", ".py", "billing-py"}, {"node", ".ts", "billing-node"}} {
+	for _, lang := range []struct{ name, ext, group string }{{"python", ".py", "billing-py"}, {"node", ".ts", "billing-node"}, {"java", ".java", "billing-java"}} {
 		t.Run(lang.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
@@ -196,6 +253,100 @@ func TestInterop(t *testing.T) {
 	if got := consumeGo(t, e, "node-orders", 2); got[1].GetEvent().GetType() != "examples.orders.v2.OrderCreated" {
 		t.Fatalf("Go got %v", got[1])
 	}
+	// Java (v1 code) reads Node's v2 events too.
+	java := e.run("subscriber.java", "--stream", "node-orders", "--group", "java", "--count", "2")
+	if !slices.Equal(field(java, "order_id"), []string{"node-0", "node-1"}) || field(java, "version")[1] != "v2" ||
+		field(java, "type")[1] != "examples.orders.v2.OrderCreated" || field(java, "total_cents")[1] != "100" {
+		t.Fatalf("java got %v", java)
+	}
+
+	// Java publishes; Python and Go consume.
+	e.run("publisher.java", "--stream", "java-orders", "--prefix", "java", "--count", "2")
+	py = e.run("subscriber.py", "--stream", "java-orders", "--group", "py", "--count", "2")
+	if !slices.Equal(field(py, "order_id"), []string{"java-0", "java-1"}) || field(py, "version")[0] != "v1" ||
+		toString(py[0]["headers"]) != `{"source":"java"}` || field(py, "key")[1] != "c-1" || field(py, "total_cents")[1] != "100" {
+		t.Fatalf("python got %v", py)
+	}
+	for i, m := range consumeGo(t, e, "java-orders", 2) {
+		var o ordersv1.OrderCreated
+		if err := proto.Unmarshal(m.GetEvent().GetPayload(), &o); err != nil {
+			t.Fatal(err)
+		}
+		want := &ordersv1.OrderCreated{OrderId: []string{"java-0", "java-1"}[i], CustomerId: "c-1", TotalCents: int64(100 * i)}
+		ev := m.GetEvent()
+		if !proto.Equal(&o, want) || ev.GetType() != "examples.orders.v1.OrderCreated" || ev.GetVersion() != "v1" ||
+			ev.GetKey() != "c-1" || ev.GetHeaders()["source"] != "java" || len(ev.GetHeaders()) != 1 ||
+			ev.GetIdempotencyKey() != "" || ev.GetContentType() != "application/protobuf" || len(m.GetExtraFields()) != 0 {
+			t.Fatalf("Go got %v (order %v)", m, &o)
+		}
+	}
+
+	// Go publishes; Java consumes.
+	var events []*sluicev1.Event
+	for i := range 2 {
+		ev, err := client.NewEvent(&ordersv1.OrderCreated{OrderId: fmt.Sprintf("go-%d", i), CustomerId: "c-9", TotalCents: int64(7 + i)},
+			client.WithKey("c-9"), client.WithHeader("source", "go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, ev)
+	}
+	ids, err := client.NewPublisher(e.s.Conn).Publish(t.Context(), "go-orders", events...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	java = e.run("subscriber.java", "--stream", "go-orders", "--group", "java", "--count", "2")
+	if !slices.Equal(field(java, "id"), ids) || !slices.Equal(field(java, "order_id"), []string{"go-0", "go-1"}) ||
+		!slices.Equal(field(java, "total_cents"), []string{"7", "8"}) || field(java, "key")[0] != "c-9" ||
+		toString(java[1]["headers"]) != `{"source":"go"}` || field(java, "version")[0] != "v1" || field(java, "attempt")[0] != "1" {
+		t.Fatalf("java got %v", java)
+	}
+	if n := e.pending("go-orders", "java"); n != 0 {
+		t.Fatalf("pending after the Java subscriber: %d", n)
+	}
+}
+
+// The Java helper over TLS with a bearer token: the channel trusts the
+// test CA, the token names the principal, and a wrong token is refused with
+// UNAUTHENTICATED before anything is written.
+func TestJavaTLSAndToken(t *testing.T) {
+	t.Parallel()
+	r := testredis.Start(t)
+	dir := t.TempDir()
+	ca := testcerts.NewCA(t, dir)
+	cert, key := ca.Issue(t, dir, "server", "localhost", 10)
+	sum := sha256.Sum256([]byte("java-token"))
+	policy := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(policy, []byte(fmt.Sprintf(`
+tokens:
+  - {sha256: %x, principal: billing}
+principals:
+  billing:
+    publish: ["orders"]
+    subscribe: ["orders"]
+    groups: ["billing-*"]
+`, sum)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	s := testserver.Start(t, r.URL, daemon.Config{DescriptorSet: "../gen/sluice.binpb", AuthPolicy: policy, TLSCert: cert, TLSKey: key},
+		grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: "localhost"})))
+	e := &env{t: t, r: r, s: s}
+	secure := []string{"--tls-ca", ca.CertPEM, "--token", "java-token"}
+
+	pub := e.run("publisher.java", append(secure, "--stream", "orders", "--count", "2")...)
+	got := e.run("subscriber.java", append(secure, "--stream", "orders", "--group", "billing-java", "--count", "2")...)
+	if len(pub) != 2 || !slices.Equal(field(got, "id"), field(pub, "id")) {
+		t.Fatalf("published %v, consumed %v", pub, got)
+	}
+	out, err := e.exec("publisher.java", "--server", s.Addr, "--tls-ca", ca.CertPEM, "--token", "wrong", "--stream", "orders", "--prefix", "wrong")
+	if err == nil || !strings.Contains(err.Error(), "UNAUTHENTICATED") {
+		t.Fatalf("a wrong token: %v, printed %s", err, out)
+	}
+	if n := r.Client.XLen(t.Context(), "orders").Val(); n != 2 {
+		t.Fatalf("XLEN = %d after the refused publish, want 2", n)
+	}
 }
 
 // Plain redis-py users read what Sluice writes, and Sluice delivers what
@@ -262,18 +413,18 @@ func consumeGo(t *testing.T, e *env, stream string, n int) []*sluicev1.Message {
 // A partitioned topic from Python and from Node: each customer's orders land
 // in one partition (the one Go's routing gives) and arrive in order.
 func TestTopicExamples(t *testing.T) {
-	for _, prog := range []string{"topic.py", "topic.ts"} {
+	for _, prog := range []string{"topic.py", "topic.ts", "topic.java"} {
 		t.Run(prog, func(t *testing.T) {
 			t.Parallel()
-			checkTopicExample(t, newEnv(t).run(prog, "--topic", "orders-by-customer", "--customers", "4", "--per-customer", "5"))
+			checkTopicExample(t, prog, newEnv(t).run(prog, "--topic", "orders-by-customer", "--customers", "4", "--per-customer", "5"))
 		})
 	}
 }
 
-func checkTopicExample(t *testing.T, out []map[string]any) {
+func checkTopicExample(t *testing.T, prog string, out []map[string]any) {
 	t.Helper()
 	if len(out) != 1+20 || toString(out[0]["published"]) != "20" {
-		t.Fatalf("topic.py printed %v", out)
+		t.Fatalf("%s printed %v", prog, out)
 	}
 	published := out[0]["partitions"].([]any)
 	partOf := map[string]string{}
