@@ -455,13 +455,13 @@ func checkTopicExample(t *testing.T, prog string, out []map[string]any) {
 	}
 }
 
-// Scheduled delivery from Python and from Node: two reminders scheduled, both
+// Scheduled delivery from Python, Node and Java: two reminders scheduled, both
 // listed by due time, the second cancelled, the first delivered once, not
 // before its time, with the time it was scheduled for and its expiry an hour
 // after it fell due (ttl); nothing is left
 // scheduled and the cancelled one never reaches the stream.
 func TestReminderExamples(t *testing.T) {
-	for prog, group := range map[string]string{"reminder.py": "dunning-py", "reminder.ts": "dunning-node"} {
+	for prog, group := range map[string]string{"reminder.py": "dunning-py", "reminder.ts": "dunning-node", "reminder.java": "dunning-java"} {
 		t.Run(prog, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
@@ -499,11 +499,11 @@ func TestReminderExamples(t *testing.T) {
 	}
 }
 
-// A filtered group from Python and from Node: only the EU orders reach the
+// A filtered group from Python, Node and Java: only the EU orders reach the
 // handler, in order; the rest are acked by the group, nothing is left
 // pending, and the group keeps its filter.
 func TestFilteredExamples(t *testing.T) {
-	for prog, group := range map[string]string{"filtered.py": "eu-billing-py", "filtered.ts": "eu-billing-node"} {
+	for prog, group := range map[string]string{"filtered.py": "eu-billing-py", "filtered.ts": "eu-billing-node", "filtered.java": "eu-billing-java"} {
 		t.Run(prog, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)

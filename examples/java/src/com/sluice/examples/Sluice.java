@@ -80,8 +80,10 @@ public final class Sluice implements AutoCloseable {
   }
 
   /**
-   * An event carrying a protobuf message: its type is the message's full name. Set the rest
-   * (key, headers, idempotency key, deliver_at, ttl, ...) on the returned builder.
+   * An event carrying a protobuf message: its type is the message's full name. Set the rest on
+   * the returned builder: key, headers, idempotency key; deliver_at or deliver_after to schedule
+   * it (it is not in the stream until then); expire_at or ttl to make it expire (a group not sent
+   * it by then never is).
    */
   public static Event.Builder event(com.google.protobuf.Message message) {
     return Event.newBuilder()
@@ -102,6 +104,16 @@ public final class Sluice implements AutoCloseable {
     return publisher
         .publish(PublishRequest.newBuilder().setStream(stream).addAllEvents(Arrays.asList(events)).build())
         .getIdsList();
+  }
+
+  /**
+   * Publishes events that carry deliver_at or deliver_after; returns their schedule IDs (for
+   * AdminService.CancelScheduled), "" for an event stored now.
+   */
+  public List<String> schedule(String stream, Event... events) {
+    return publisher
+        .publish(PublishRequest.newBuilder().setStream(stream).addAllEvents(Arrays.asList(events)).build())
+        .getScheduleIdsList();
   }
 
   /** Publishes events to a partitioned topic; the response has each one's partition and ID. */
