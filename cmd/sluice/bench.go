@@ -96,7 +96,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	dialOpts := append(client.DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if *server == "" {
 		dcfg := daemon.Config{Listen: "127.0.0.1:0", RedisURL: *redisURL, NoAuth: true,
 			Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}

@@ -30,7 +30,7 @@ func TestBenchRuns(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if rep.Cores < 1 || len(rep.Results) != 18 {
+	if rep.Cores < 1 || len(rep.Results) != 20 {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Results {
@@ -103,7 +103,7 @@ func TestBenchAuth(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if !rep.Config.Auth || len(rep.Results) != 5 {
+	if !rep.Config.Auth || len(rep.Results) != 7 {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Results {

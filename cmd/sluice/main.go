@@ -157,7 +157,7 @@ func dial(c *connFlags) (*grpc.ClientConn, error) {
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	opts := append(client.DialOptions(), grpc.WithTransportCredentials(creds))
 	if c.token != "" {
 		// Without TLS the token crosses the network in clear text: allowed
 		// (a loopback server), but the user chose it by giving no --tls-ca.

@@ -112,7 +112,13 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 			break
 		}
 		stream := fmt.Sprintf("bench-pub-%d-%d", batch, time.Now().UnixNano())
-		s, err := rate(ctx, cfg.Duration, cfg.Publishers, func(ctx context.Context) (int, error) {
+		// One-event calls are timed one by one too: what a service that
+		// publishes one event per request waits.
+		var calls, rawCalls *latencies
+		if batch == 1 {
+			calls, rawCalls = new(latencies), new(latencies)
+		}
+		s, err := rate(ctx, cfg.Duration, cfg.Publishers, calls, func(ctx context.Context) (int, error) {
 			events := make([]*sluicev1.Event, batch)
 			for i := range events {
 				events[i] = &sluicev1.Event{Type: "bench.v1.E", ContentType: "application/octet-stream", Data: &sluicev1.Event_Payload{Payload: payload}}
@@ -123,7 +129,7 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 		if err != nil {
 			return nil, fmt.Errorf("publish: %w", err)
 		}
-		raw, err := rate(ctx, cfg.Duration, cfg.Publishers, func(ctx context.Context) (int, error) {
+		raw, err := rate(ctx, cfg.Duration, cfg.Publishers, rawCalls, func(ctx context.Context) (int, error) {
 			_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 				for i := 0; i < batch; i++ {
 					p.XAdd(ctx, &redis.XAddArgs{Stream: stream + "-raw", Values: []any{"type", "bench.v1.E", "content_type", "application/octet-stream", "payload", payload}})
@@ -142,6 +148,16 @@ func Run(ctx context.Context, cfg Config, conn grpc.ClientConnInterface, rdb *re
 			r.Pass = &pass
 		}
 		add(r)
+		if calls != nil {
+			for _, q := range []struct {
+				name string
+				p    float64
+			}{{"p50", 0.5}, {"p99", 0.99}} {
+				add(Result{Scenario: fmt.Sprintf("publish call %s, 1 per call, %d publishers", q.name, cfg.Publishers), Unit: "µs",
+					Sluice: us(percentile(calls.ls, q.p)), Redis: us(percentile(rawCalls.ls, q.p)),
+					Note: "one Publish call against one XADD round trip, timed by the caller"})
+			}
+		}
 		rdb.Del(ctx, stream, stream+"-raw")
 	}
 
@@ -222,8 +238,21 @@ func ptr[T any](v T) *T { return &v }
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
-// rate runs op on n goroutines for d and returns operations' items per second.
-func rate(ctx context.Context, d time.Duration, n int, op func(context.Context) (int, error)) (float64, error) {
+// latencies collects the durations of the calls of several goroutines.
+type latencies struct {
+	mu sync.Mutex
+	ls []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.ls = append(l.ls, d)
+	l.mu.Unlock()
+}
+
+// rate runs op on n goroutines for d and returns operations' items per
+// second. With lat, it also records how long each successful op took.
+func rate(ctx context.Context, d time.Duration, n int, lat *latencies, op func(context.Context) (int, error)) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var total atomic.Int64
@@ -235,7 +264,11 @@ func rate(ctx context.Context, d time.Duration, n int, op func(context.Context) 
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
+				t0 := time.Now()
 				k, err := op(ctx)
+				if lat != nil && err == nil {
+					lat.add(time.Since(t0))
+				}
 				if err != nil {
 					// The server may see the deadline a moment before we do.
 					if ctx.Err() == nil && status.Code(err) != codes.DeadlineExceeded {

@@ -42,11 +42,13 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/auth"
 	"github.com/sluice-io/sluice/internal/metrics"
 	"github.com/sluice-io/sluice/internal/redisconn"
 	"github.com/sluice-io/sluice/internal/retention"
+	"github.com/sluice-io/sluice/internal/tracing"
 	"github.com/sluice-io/sluice/internal/ui"
 	"github.com/sluice-io/sluice/internal/vtcodec"
 	"github.com/sluice-io/sluice/schema"
@@ -336,6 +338,13 @@ func newGRPCServer(cfg Config, authz *auth.Policy, rpcMetrics *grpcprom.ServerMe
 	stream := []grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor(),
 		calls.stream,
 		recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
+	if !tracing.Enabled() {
+		// No spans to record: the caller's trace context alone, for
+		// Publish to put into the events' headers.
+		unary = append([]grpc.UnaryServerInterceptor{func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			return h(tracing.FromMetadata(ctx), req)
+		}}, unary...)
+	}
 	if authz != nil {
 		// Health and reflection stay open; everything else needs a
 		// principal, then passes its rate limit.
@@ -348,17 +357,22 @@ func newGRPCServer(cfg Config, authz *auth.Policy, rpcMetrics *grpcprom.ServerMe
 			selector.StreamServerInterceptor(ratelimit.StreamServerInterceptor(authz), guarded))
 	}
 	opts := []grpc.ServerOption{
-		// A span per RPC, continuing the caller's trace (W3C traceparent),
-		// through the global TracerProvider: cmd/sluiced sets one up when
-		// OTEL_EXPORTER_OTLP_ENDPOINT is set.
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.MaxRecvMsgSize(64 << 20),
+		// Fixed windows: no BDP PINGs on every call (see client.StreamWindow).
+		grpc.InitialWindowSize(client.StreamWindow),
+		grpc.InitialConnWindowSize(client.ConnectionWindow),
 		grpc.ForceServerCodecV2(vtcodec.Server),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second,
 			MaxConnectionAge: cfg.MaxConnectionAge, MaxConnectionAgeGrace: 30 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	}
+	if tracing.Enabled() {
+		// A span per RPC, continuing the caller's trace (W3C traceparent),
+		// through the global TracerProvider: cmd/sluiced sets one up when
+		// OTEL_EXPORTER_OTLP_ENDPOINT is set.
+		opts = append(opts, grpc.StatsHandler(otelgrpc.NewServerHandler()))
 	}
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		tc, err := auth.ServerTLS(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA, log)

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/sluice-io/sluice/client"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/internal/daemon"
 )
@@ -36,7 +37,8 @@ type Server struct {
 
 // Start runs sluiced against redisURL with cfg's other settings and stops it
 // when tb ends. Without cfg.AuthPolicy it runs with auth off. The gRPC
-// connection (plaintext, no credentials) survives Stop and Restart.
+// connection (plaintext, no credentials, unless dialOpts say otherwise; always
+// with client.DialOptions) survives Stop and Restart.
 func Start(tb testing.TB, redisURL string, cfg daemon.Config, dialOpts ...grpc.DialOption) *Server {
 	tb.Helper()
 	cfg.RedisURL = redisURL
@@ -66,7 +68,7 @@ func Start(tb testing.TB, redisURL string, cfg daemon.Config, dialOpts ...grpc.D
 	if len(dialOpts) == 0 {
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	}
-	conn, err := grpc.NewClient(s.Addr, dialOpts...)
+	conn, err := grpc.NewClient(s.Addr, append(client.DialOptions(), dialOpts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
