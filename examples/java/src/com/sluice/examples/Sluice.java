@@ -101,9 +101,7 @@ public final class Sluice implements AutoCloseable {
 
   /** Publishes events in one batch; returns their entry IDs, in order. */
   public List<String> publish(String stream, Event... events) {
-    return publisher
-        .publish(PublishRequest.newBuilder().setStream(stream).addAllEvents(Arrays.asList(events)).build())
-        .getIdsList();
+    return publishStream(stream, events).getIdsList();
   }
 
   /**
@@ -111,9 +109,12 @@ public final class Sluice implements AutoCloseable {
    * AdminService.CancelScheduled), "" for an event stored now.
    */
   public List<String> schedule(String stream, Event... events) {
-    return publisher
-        .publish(PublishRequest.newBuilder().setStream(stream).addAllEvents(Arrays.asList(events)).build())
-        .getScheduleIdsList();
+    return publishStream(stream, events).getScheduleIdsList();
+  }
+
+  private PublishResponse publishStream(String stream, Event... events) {
+    return publisher.publish(
+        PublishRequest.newBuilder().setStream(stream).addAllEvents(Arrays.asList(events)).build());
   }
 
   /** Publishes events to a partitioned topic; the response has each one's partition and ID. */
