@@ -338,7 +338,8 @@ func newGRPCServer(cfg Config, authz *auth.Policy, rpcMetrics *grpcprom.ServerMe
 	stream := []grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor(),
 		calls.stream,
 		recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(panicHandler(log)))}
-	if !tracing.Enabled() {
+	traced := tracing.Enabled()
+	if !traced {
 		// No spans to record: the caller's trace context alone, for
 		// Publish to put into the events' headers.
 		unary = append([]grpc.UnaryServerInterceptor{func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -368,7 +369,7 @@ func newGRPCServer(cfg Config, authz *auth.Policy, rpcMetrics *grpcprom.ServerMe
 			MaxConnectionAge: cfg.MaxConnectionAge, MaxConnectionAgeGrace: 30 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}
-	if tracing.Enabled() {
+	if traced {
 		// A span per RPC, continuing the caller's trace (W3C traceparent),
 		// through the global TracerProvider: cmd/sluiced sets one up when
 		// OTEL_EXPORTER_OTLP_ENDPOINT is set.

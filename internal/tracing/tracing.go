@@ -126,7 +126,7 @@ func setAttributes(span trace.Span, stream, group, id string, attempt int) {
 // the publisher's span carried in headers.
 func Process(ctx context.Context, stream, group, id string, attempt int, headers map[string]string) (context.Context, trace.Span) {
 	ctx = Extract(ctx, headers)
-	if otel.GetTracerProvider() == unsetProvider {
+	if !Enabled() {
 		// No tracing set up: the global tracer would allocate a
 		// non-recording span and a context for each message. The handler
 		// gets the caller's span context all the same (the publisher's,
